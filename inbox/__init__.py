@@ -1,0 +1,111 @@
+"""Mitreden: the Flask application."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from config import ConfigError, load_settings
+from inbox.core.crypto import derive_key
+from inbox.extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the application; nothing here connects to the database or Redis."""
+    overrides = dict(overrides or {})
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    _configure(app, overrides)
+    _init_extensions(app)
+    _register_blueprints(app)
+    from inbox.core import web
+
+    web.init_app(app)
+    return app
+
+
+def _data_dir(overrides: dict) -> Path:
+    path = Path(overrides.get("DATA_DIR") or os.environ.get("MITREDEN_DATA_DIR") or ROOT / "data")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key(overrides: dict, data_dir: Path) -> str:
+    key = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if overrides.get("TESTING"):
+        return secrets.token_hex(32)
+    if overrides.get("DEMO"):
+        # The demo keeps its key in its data folder so sessions and encrypted credentials survive a restart.
+        key_file = data_dir / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+    raise ConfigError("SECRET_KEY is not set. Set it in the environment (for example `export SECRET_KEY=$(openssl "
+                      "rand -hex 32)`); only `mitreden demo` and the tests may run without it.")
+
+
+def _configure(app: Flask, overrides: dict) -> None:
+    settings = load_settings()
+    data_dir = _data_dir(overrides)
+    secret = _secret_key(overrides, data_dir)
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=secret,
+        ENCRYPTION_KEY=os.environ.get("MITREDEN_ENCRYPTION_KEY") or derive_key(secret),
+        SQLALCHEMY_DATABASE_URI=settings["database"]["url"] or f"sqlite:///{data_dir / 'mitreden.db'}",
+        REDIS_URL=settings["redis"]["url"],
+        RQ_QUEUE=settings["redis"]["queue"],
+        MAX_CONTENT_LENGTH=settings["app"]["max_body_bytes"],
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        DATA_DIR=str(data_dir),
+        DEMO=False,
+    )
+    app.config.update(overrides)
+    _tune_engine(app)
+
+
+def _tune_engine(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql://"):
+        uri = app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+    if uri.startswith("sqlite"):
+        # A web request and a job may write at once; wait for the lock instead of failing.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+
+def _init_extensions(app: Flask) -> None:
+    from inbox import models  # noqa: F401  (registers every table on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from inbox.core.sqlite import enable_sqlite_pragmas
+
+        with app.app_context():
+            enable_sqlite_pragmas(db.engine)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from inbox.accounts.views import bp as accounts_bp
+    from inbox.channels.views import bp as channels_bp
+    from inbox.channels.webhooks import bp as webhooks_bp
+    from inbox.conversations.views import bp as conversations_bp
+
+    for blueprint in (accounts_bp, conversations_bp, channels_bp, webhooks_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(webhooks_bp)

@@ -1,0 +1,31 @@
+"""Writing to the audit trail; every state change calls record()."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+
+from inbox.audit.models import AuditEvent
+from inbox.extensions import db
+
+
+def _actor_id() -> int | None:
+    try:
+        return current_user.id if current_user and current_user.is_authenticated else None
+    except (AttributeError, RuntimeError):
+        return None  # jobs and CLI run without a logged-in user
+
+
+def record(org_id: int, action: str, obj, *, conversation_id: int | None = None, actor_id=None, **detail):
+    """Add one audit event for obj (any model with an id) and flush."""
+    event = AuditEvent(
+        organization_id=org_id,
+        actor_id=actor_id if actor_id is not None else _actor_id(),
+        action=action,
+        object_type=type(obj).__name__.lower(),
+        object_id=obj.id,
+        conversation_id=conversation_id,
+        detail=detail,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event

@@ -1,0 +1,111 @@
+"""The interface every channel adapter implements, and the normalized shapes it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class SignatureError(Exception):
+    """The request is not authentic (bad or missing signature, wrong verify token)."""
+
+
+class PayloadError(Exception):
+    """The body cannot be understood; it is stored as a failed raw event."""
+
+
+class DeliveryError(Exception):
+    """Sending failed. permanent=True stops retries (expired token, 4xx); retry_after in seconds."""
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+@dataclass
+class InboundMessage:
+    """One citizen message or comment, independent of the platform it came from."""
+
+    external_id: str
+    text: str
+    author_id: str
+    author_handle: str = ""
+    author_name: str = ""
+    author_email: str = ""
+    # Messages with the same thread key on a channel belong to one conversation (DM thread, post, mail thread).
+    thread_key: str = ""
+    parent_external_id: str = ""
+    subject: str = ""
+    html: str = ""
+    attachments: list[dict] = field(default_factory=list)
+    is_public: bool = False
+    sent_at: datetime | None = None
+    # "message", or "edit"/"delete" of an earlier external_id.
+    event: str = "message"
+
+
+@dataclass
+class DeliveryStatus:
+    """A platform's word on a reply we sent (WhatsApp statuses, for example)."""
+
+    external_id: str
+    state: str
+    error: str = ""
+
+
+@dataclass
+class ParseResult:
+    messages: list[InboundMessage] = field(default_factory=list)
+    statuses: list[DeliveryStatus] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.messages and not self.statuses
+
+
+@dataclass
+class OutboundReply:
+    """What an adapter needs to send a reply in the right thread."""
+
+    text: str
+    recipient_id: str
+    recipient_handle: str = ""
+    recipient_email: str = ""
+    thread_key: str = ""
+    in_reply_to: str = ""
+    subject: str = ""
+    is_public: bool = False
+    message_id: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+class ChannelAdapter:
+    """Base class; subclasses override what their platform needs."""
+
+    kind = ""
+    label = ""
+    # Platforms that only offer an API to ask (no webhook) are polled.
+    polls = False
+
+    def handshake(self, channel, request):
+        """Answer a GET verification (Meta hub.challenge, X CRC); None means not supported."""
+        return None
+
+    def verify(self, channel, request, body: bytes) -> None:
+        raise SignatureError("this channel accepts no webhooks")
+
+    def parse(self, channel, body: bytes, content_type: str) -> ParseResult:
+        raise PayloadError("this channel cannot parse events")
+
+    def poll(self, channel, cursor: dict) -> tuple[list[bytes], dict]:
+        """Fetch new items since cursor; returns raw item bodies and the new cursor."""
+        return [], cursor
+
+    def send(self, channel, reply: OutboundReply) -> str:
+        """Send reply; returns the platform's id for it. Raises DeliveryError."""
+        raise DeliveryError(f"{self.label or self.kind}: Antworten über diesen Kanal sind nicht möglich",
+                            permanent=True)
+
+    def test_connection(self, channel) -> str:
+        return "Keine Verbindung nötig"

@@ -1,0 +1,215 @@
+"""The `mitreden` command: Flask's CLI plus Mitreden's own commands."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from inbox.extensions import db
+
+
+def _factory():
+    from inbox import create_app
+
+    demo = len(sys.argv) > 1 and sys.argv[1] == "demo"
+    return create_app({"DEMO": True} if demo else None)
+
+
+@click.group(cls=FlaskGroup, create_app=_factory, help="Mitreden: Posteingang und Dienstplan für Social-Media-Teams.")
+def main():
+    pass
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Only migrate and seed, then exit.")
+@with_appcontext
+def demo(host: str, port: int, no_serve: bool):
+    """Start the embedded demo: SQLite, jobs in-process, seeded with a fictional city."""
+    from flask_migrate import upgrade
+
+    from inbox.demo import DEMO_PASSWORD, seed
+
+    upgrade()
+    created = seed()
+    db.session.commit()
+    click.echo("Demo-Daten angelegt." if created else "Demo-Daten waren schon vorhanden.")
+    click.echo(f"Datenbank: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"Anmelden unter http://{host}:{port}/login")
+    click.echo(f"  Redaktion:   redaktion@example.org / {DEMO_PASSWORD}")
+    click.echo(f"  Teamleitung: leitung@example.org / {DEMO_PASSWORD}")
+    click.echo(f"  Pressestelle: presse.ordnungsamt@example.org / {DEMO_PASSWORD}")
+    click.echo(f"  Admin:       admin@example.org / {DEMO_PASSWORD}")
+    if not no_serve:
+        current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Run until the queue is empty, then exit.")
+@with_appcontext
+def worker(burst: bool):
+    """Run an RQ worker (with the scheduler) for Mitreden's jobs."""
+    from rq import SimpleWorker
+
+    from inbox import jobs
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in the web process.")
+    jobs.set_worker_app(current_app._get_current_object())
+    # SimpleWorker runs jobs in this process: no fork per job, so the app and its pools are reused.
+    queue = jobs.get_queue()
+    SimpleWorker([queue], connection=jobs.redis_connection()).work(burst=burst, with_scheduler=True)
+
+
+def _org(slug: str):
+    from inbox.orgs.models import Organization
+
+    org = db.session.scalar(select(Organization).where(Organization.slug == slug))
+    if org is None:
+        raise click.ClickException(f"no organization with slug {slug!r}")
+    return org
+
+
+def _team(org, slug: str | None):
+    from inbox.orgs.models import Team
+
+    if slug is None:
+        return None
+    team = db.session.scalar(select(Team).where(Team.organization_id == org.id, Team.slug == slug))
+    if team is None:
+        raise click.ClickException(f"no team {slug!r} in {org.slug}")
+    return team
+
+
+@main.group()
+def orgs():
+    """Organizations and their teams."""
+
+
+@orgs.command("create")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--bundesland", default="NW", show_default=True)
+@with_appcontext
+def orgs_create(slug: str, name: str, bundesland: str):
+    from inbox.orgs.operations import create_organization
+
+    org = create_organization(slug, name, bundesland.upper())
+    db.session.commit()
+    click.echo(f"organization {org.slug} created (id {org.id})")
+
+
+@orgs.command("add-team")
+@click.argument("org_slug")
+@click.argument("slug")
+@click.argument("name")
+@with_appcontext
+def orgs_add_team(org_slug: str, slug: str, name: str):
+    from inbox.orgs.operations import create_team
+
+    team = create_team(_org(org_slug), slug, name)
+    db.session.commit()
+    click.echo(f"team {team.slug} created in {org_slug}")
+
+
+@main.group()
+def users():
+    """User accounts and roles."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--org", "org_slug", required=True)
+@click.option("--role", required=True, type=click.Choice(["editor", "lead", "press_officer", "admin"]))
+@click.option("--team", "team_slug")
+@click.option("--department", "department_short")
+@click.password_option(prompt="Passwort")
+@with_appcontext
+def users_create(email, name, org_slug, role, team_slug, department_short, password):
+    from inbox.accounts.operations import create_user, find_user, grant
+    from inbox.orgs.models import Department
+
+    org = _org(org_slug)
+    team = _team(org, team_slug)
+    department = None
+    if department_short:
+        department = db.session.scalar(select(Department).where(Department.organization_id == org.id,
+                                                                Department.short_name == department_short))
+        if department is None:
+            raise click.ClickException(f"no department {department_short!r} in {org_slug}")
+    try:
+        user = find_user(email) or create_user(email, name, password)
+        grant(user, org.id, role, team_id=team.id if team else None, department_id=department.id if department else None)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{user.email}: {role} in {org_slug}")
+
+
+@main.group()
+def channels():
+    """Channels of a team."""
+
+
+@channels.command("add")
+@click.option("--org", "org_slug", required=True)
+@click.option("--team", "team_slug", required=True)
+@click.option("--kind", required=True)
+@click.option("--name", required=True)
+@click.option("--slug", help="Part of the webhook URL; generated when left out.")
+@click.option("--secret", help="Webhook secret (web form); generated when left out.")
+@click.option("--setting", "settings", multiple=True, help="KEY=VALUE, non-secret settings.")
+@click.option("--credential", "credentials", multiple=True, help="KEY=VALUE, stored encrypted.")
+@with_appcontext
+def channels_add(org_slug, team_slug, kind, name, slug, secret, settings, credentials):
+    from inbox.channels.operations import create_channel
+
+    org = _org(org_slug)
+    creds = dict(c.split("=", 1) for c in credentials)
+    if kind == "webform":
+        creds.setdefault("secret", secret or secrets.token_hex(32))
+    try:
+        channel = create_channel(org, _team(org, team_slug), kind, name, slug=slug, credentials=creds,
+                                 settings=dict(s.split("=", 1) for s in settings))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"channel {channel.slug} ({kind}) created; webhook: /webhooks/{channel.slug}")
+    if kind == "webform":
+        click.echo(f"signing secret (shown once): {creds['secret']}")
+
+
+@channels.command("list")
+@click.option("--org", "org_slug")
+@with_appcontext
+def channels_list(org_slug):
+    from inbox.channels.models import Channel
+
+    query = select(Channel).order_by(Channel.organization_id, Channel.name)
+    if org_slug:
+        query = query.where(Channel.organization_id == _org(org_slug).id)
+    for channel in db.session.scalars(query):
+        state = "aktiv" if channel.enabled else "deaktiviert"
+        click.echo(f"{channel.slug}\t{channel.kind}\t{channel.name}\t{channel.team.name}\t{state}")
+
+
+@channels.command("disable")
+@click.argument("slug")
+@with_appcontext
+def channels_disable(slug):
+    from inbox.channels.models import Channel
+    from inbox.channels.operations import set_enabled
+
+    channel = db.session.scalar(select(Channel).where(Channel.slug == slug))
+    if channel is None:
+        raise click.ClickException(f"no channel {slug!r}")
+    set_enabled(channel, False)
+    db.session.commit()
+    click.echo(f"channel {slug} disabled")

@@ -1,0 +1,94 @@
+"""Contacts, conversations, their messages and internal notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inbox.accounts.models import User
+from inbox.channels.models import Channel
+from inbox.core import clock
+from inbox.core.models import OrgScoped, Timestamped
+from inbox.core.types import UTCDateTime
+from inbox.extensions import db
+from inbox.orgs.models import Team
+
+STATES = ("open", "waiting", "resolved")
+PRIORITIES = ("low", "normal", "high")
+
+
+class Contact(OrgScoped, Timestamped, db.Model):
+    """A citizen as one channel knows them (a page-scoped id, a handle, an e-mail address)."""
+
+    __table_args__ = (UniqueConstraint("channel_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    handle: Mapped[str] = mapped_column(String(255), default="")
+    name: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+
+
+class Conversation(OrgScoped, Timestamped, db.Model):
+    __table_args__ = (
+        Index("ix_conversation_inbox", "organization_id", "status", "last_activity_at"),
+        Index("ix_conversation_assignee", "organization_id", "assignee_id", "status", "last_activity_at"),
+        Index("ix_conversation_thread", "contact_id", "thread_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"))
+    thread_key: Mapped[str] = mapped_column(String(255), default="")
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    team: Mapped[Team] = relationship()
+    channel: Mapped[Channel] = relationship()
+    contact: Mapped[Contact] = relationship()
+    assignee: Mapped[User | None] = relationship()
+
+
+class Message(OrgScoped, Timestamped, db.Model):
+    # Platforms retry deliveries; this constraint is what makes ingest idempotent.
+    __table_args__ = (UniqueConstraint("channel_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    direction: Mapped[str] = mapped_column(String(3))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    is_public: Mapped[bool] = mapped_column(default=False)
+    parent_external_id: Mapped[str] = mapped_column(String(255), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivery_state: Mapped[str] = mapped_column(String(16), default="")
+    delivery_error: Mapped[str] = mapped_column(Text, default="")
+    delivery_attempts: Mapped[int] = mapped_column(default=0)
+    raw_event_id: Mapped[int | None] = mapped_column(ForeignKey("raw_event.id", ondelete="SET NULL"))
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped[User | None] = relationship()
+
+
+class Note(OrgScoped, Timestamped, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+
+    author: Mapped[User | None] = relationship()

@@ -1,0 +1,90 @@
+"""Reading conversations for the workspace, always within one organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from inbox.accounts.models import Membership, User
+from inbox.audit.models import AuditEvent
+from inbox.conversations.models import Conversation, Message, Note
+from inbox.extensions import db
+
+VIEWS = {
+    "mine": "Meine",
+    "unassigned": "Nicht zugewiesen",
+    "open": "Alle offenen",
+    "resolved": "Erledigt",
+}
+# Message and note events are shown as the message or note itself.
+QUIET_ACTIONS = ("message.received", "message.replied", "note.added")
+
+
+def inbox_page(org_id: int, user_id: int, *, view: str, team_ids: set[int] | None, channel_id: int | None,
+               page: int, page_size: int) -> tuple[list[Conversation], bool]:
+    """One page of the inbox, newest activity first; the flag says whether a next page exists."""
+    query = _filtered(select(Conversation), org_id, user_id, view, team_ids, channel_id)
+    query = (query.options(joinedload(Conversation.contact), joinedload(Conversation.channel),
+                           joinedload(Conversation.assignee))
+             .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+             .offset((page - 1) * page_size).limit(page_size + 1))
+    rows = list(db.session.scalars(query))
+    return rows[:page_size], len(rows) > page_size
+
+
+def _filtered(query, org_id, user_id, view, team_ids, channel_id):
+    query = query.where(Conversation.organization_id == org_id)
+    if view == "resolved":
+        query = query.where(Conversation.status == "resolved")
+    else:
+        query = query.where(Conversation.status.in_(("open", "waiting")))
+    if view == "mine":
+        query = query.where(Conversation.assignee_id == user_id)
+    elif view == "unassigned":
+        query = query.where(Conversation.assignee_id.is_(None))
+    if team_ids is not None:
+        query = query.where(Conversation.team_id.in_(team_ids or {-1}))
+    if channel_id:
+        query = query.where(Conversation.channel_id == channel_id)
+    return query
+
+
+@dataclass
+class HistoryItem:
+    at: datetime
+    kind: str  # "message", "note" or "event"
+    item: object
+
+
+def history(conversation: Conversation) -> list[HistoryItem]:
+    """Messages, notes and state changes in the order they happened."""
+    cid = conversation.id
+    messages = db.session.scalars(select(Message).options(joinedload(Message.author))
+                                  .where(Message.conversation_id == cid))
+    notes = db.session.scalars(select(Note).options(joinedload(Note.author)).where(Note.conversation_id == cid))
+    events = db.session.scalars(select(AuditEvent).options(joinedload(AuditEvent.actor))
+                                .where(AuditEvent.conversation_id == cid,
+                                       AuditEvent.organization_id == conversation.organization_id,
+                                       AuditEvent.action.not_in(QUIET_ACTIONS)))
+    items = [HistoryItem(m.created_at, "message", m) for m in messages]
+    items += [HistoryItem(n.created_at, "note", n) for n in notes]
+    items += [HistoryItem(e.created_at, "event", e) for e in events]
+    return sorted(items, key=lambda h: (h.at, {"message": 0, "note": 1, "event": 2}[h.kind]))
+
+
+def staff_of(org_id: int, team_id: int) -> list[User]:
+    """Editors and leads who can take a conversation of this team."""
+    query = (select(User).join(Membership, Membership.user_id == User.id)
+             .where(Membership.organization_id == org_id, Membership.role.in_(("editor", "lead", "admin")),
+                    (Membership.team_id == team_id) | Membership.team_id.is_(None), User.active.is_(True))
+             .distinct().order_by(User.name))
+    return list(db.session.scalars(query))
+
+
+def names_by_id(user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())

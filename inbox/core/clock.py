@@ -1,0 +1,37 @@
+"""The one place that says what time it is, so tests can move time deliberately."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+BERLIN = ZoneInfo("Europe/Berlin")
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    """Current time, timezone-aware in UTC."""
+    return _frozen if _frozen is not None else datetime.now(UTC)
+
+
+def set_time(moment: datetime | None) -> None:
+    global _frozen
+    if moment is not None and moment.tzinfo is None:
+        raise ValueError("the clock takes timezone-aware datetimes")
+    _frozen = moment.astimezone(UTC) if moment else None
+
+
+def advance(delta: timedelta) -> datetime:
+    set_time(now() + delta)
+    return now()
+
+
+@contextmanager
+def frozen(moment: datetime):
+    previous = _frozen
+    set_time(moment)
+    try:
+        yield
+    finally:
+        set_time(previous)

@@ -1,0 +1,90 @@
+"""Request-wide wiring: user loading, error pages, security headers, template helpers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from inbox import jobs
+from inbox.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Bitte melden Sie sich an."
+    login_manager.user_loader(_load_user)
+    jobs.init_app(app)
+    _error_handlers(app)
+    app.after_request(_security_headers)
+    app.context_processor(_template_context)
+    app.add_template_filter(local_time, "local")
+
+
+def _load_user(user_id: str):
+    from inbox.accounts.models import User
+
+    return db.session.get(User, int(user_id))
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/webhooks/", "/api/"))
+
+
+def _error(status: int, message: str):
+    if _wants_json():
+        return jsonify(error=message), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _error_handlers(app: Flask) -> None:
+    messages = {400: "Die Anfrage ist ungültig.", 403: "Dafür fehlt Ihnen die Berechtigung.",
+                404: "Diese Seite gibt es nicht.", 405: "Diese Methode ist hier nicht erlaubt.",
+                413: "Die Anfrage ist zu groß."}
+    for status, message in messages.items():
+        app.register_error_handler(status, lambda exc, s=status, m=message: _error(s, m))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        log.warning("CSRF refused on %s: %s", request.path, exc.description)
+        return _error(400, "Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu.")
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'",
+    )
+    return response
+
+
+def local_time(value: datetime | None, fmt: str = "dd.MM.yyyy HH:mm") -> str:
+    """Europe/Berlin on screen, whatever the database holds (UTC)."""
+    if value is None:
+        return ""
+    from flask import current_app
+
+    zone = ZoneInfo(current_app.config["SETTINGS"]["app"]["timezone"])
+    return format_datetime(value, fmt, tzinfo=zone, locale="de_DE")
+
+
+def _template_context():
+    from flask_login import current_user
+
+    from inbox.accounts import access
+
+    if not current_user.is_authenticated:
+        return {"roles": set()}
+    from inbox.accounts.views import org_choices
+
+    return {"roles": access.roles(), "org_id": access.current_org_id(), "org_choices": org_choices()}
