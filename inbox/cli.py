@@ -146,7 +146,8 @@ def users_create(email, name, org_slug, role, team_slug, department_short, passw
             raise click.ClickException(f"no department {department_short!r} in {org_slug}")
     try:
         user = find_user(email) or create_user(email, name, password)
-        grant(user, org.id, role, team_id=team.id if team else None, department_id=department.id if department else None)
+        grant(user, org.id, role, team_id=team.id if team else None,
+              department_id=department.id if department else None)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()

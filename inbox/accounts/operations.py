@@ -57,7 +57,8 @@ def authenticate(email: str, password: str) -> User:
         check_password_hash(_DUMMY_HASH, password)
         raise LoginRefused("E-Mail oder Passwort ist falsch.")
     if user.locked_until and user.locked_until > clock.now():
-        raise LoginRefused("Zu viele Fehlversuche. Das Konto ist vorübergehend gesperrt; bitte später erneut versuchen.")
+        raise LoginRefused("Zu viele Fehlversuche. Das Konto ist vorübergehend gesperrt; "
+                            "bitte später erneut versuchen.")
     if not user.check_password(password) or not user.active:
         _count_failure(user)
         raise LoginRefused("E-Mail oder Passwort ist falsch.")

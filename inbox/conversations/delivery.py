@@ -40,7 +40,8 @@ def build_reply(message: Message) -> OutboundReply:
         recipient_email=contact.email, thread_key=conversation.thread_key,
         in_reply_to=last_in.external_id if last_in else "", subject=conversation.subject,
         is_public=message.is_public, message_id=message.id,
-        extra={"last_inbound_at": conversation.last_inbound_at, "parent": last_in.parent_external_id if last_in else ""},
+        extra={"last_inbound_at": conversation.last_inbound_at,
+               "parent": last_in.parent_external_id if last_in else ""},
     )
 
 

@@ -84,7 +84,9 @@ def _template_context():
     from inbox.accounts import access
 
     if not current_user.is_authenticated:
-        return {"roles": set()}
+        return {"roles": set(), "is_staff": False}
     from inbox.accounts.views import org_choices
 
-    return {"roles": access.roles(), "org_id": access.current_org_id(), "org_choices": org_choices()}
+    roles = access.roles()
+    return {"roles": roles, "is_staff": bool(roles & set(access.STAFF)), "org_id": access.current_org_id(),
+            "org_choices": org_choices()}

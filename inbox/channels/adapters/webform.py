@@ -6,7 +6,8 @@ import json
 from datetime import datetime
 from urllib.parse import parse_qs
 
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from inbox.channels.adapters import register
 from inbox.channels.adapters.base import ChannelAdapter, InboundMessage, ParseResult, PayloadError, SignatureError
@@ -27,8 +28,8 @@ class WebFormAdapter(ChannelAdapter):
             # Our own public form page: the CSRF token proves the form came from us.
             try:
                 validate_csrf(request.form.get("csrf_token"))
-            except CSRFError as exc:
-                raise SignatureError(f"form token invalid: {exc.description}") from exc
+            except ValidationError as exc:
+                raise SignatureError(f"form token invalid: {exc}") from exc
             return
         given = request.headers.get(SIGNATURE_HEADER, "")
         expected = "sha256=" + hmac_sha256_hex(channel.credentials.get("secret", ""), body)

@@ -1,0 +1,215 @@
+"""Fixtures in the style of Flask's tutorial: app, client, auth, plus create_<thing> factories.
+
+Every test that uses the database runs once on SQLite and once on PostgreSQL (select with
+--db=sqlite or --db=postgresql). Each backend gets a fresh database per run, migrated with
+Alembic; rows are removed after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import uuid
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from inbox.core import clock
+from inbox.core.crypto import hmac_sha256_hex
+
+PG_ADMIN_URL = os.environ.get("MITREDEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PASSWORD = "correct horse battery"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", default="all", choices=["all", "sqlite", "postgresql"],
+                     help="database backend(s) for tests that use the database")
+
+
+def pytest_generate_tests(metafunc):
+    if "db_backend" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--db")
+        backends = ["sqlite", "postgresql"] if chosen == "all" else [chosen]
+        metafunc.parametrize("db_backend", backends, scope="session")
+
+
+def _worker_tag() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def database_url(db_backend, tmp_path_factory):
+    """A migrated, empty database for this run on the chosen backend."""
+    if db_backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+        _migrate(url)
+        yield url
+        return
+    name = f"mitreden_test_{_worker_tag()}_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    _migrate(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from inbox import create_app
+    from inbox.extensions import db
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+class CSRFClient(FlaskClient):
+    """A test client that adds the session's CSRF token to form posts, as a browser would."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/login").get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+            r'name="csrf_token" value="([^"]+)"', page)
+        return match.group(1)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    from inbox import create_app
+    from inbox.extensions import db
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "JOBS_RAISE": True,
+                      "DATA_DIR": str(tmp_path), "SERVER_NAME": None})
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables(db)
+        db.engine.dispose()
+
+
+def _empty_tables(db) -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(autouse=True)
+def _real_clock():
+    yield
+    clock.set_time(None)
+
+
+@pytest.fixture
+def client(app) -> CSRFClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def create_org(app):
+    from inbox.extensions import db
+    from inbox.orgs.operations import create_organization, create_team
+
+    def make(slug: str | None = None, name: str = "Stadt Teststadt", bundesland: str = "NW", team: str = "redaktion"):
+        org = create_organization(slug or f"org-{uuid.uuid4().hex[:8]}", name, bundesland)
+        create_team(org, team, "Social-Media-Redaktion")
+        db.session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def create_user(app):
+    from inbox.accounts.operations import create_user as make_user
+    from inbox.accounts.operations import find_user, grant
+    from inbox.extensions import db
+
+    def make(org, role: str = "editor", *, email: str | None = None, name: str = "Erika Muster", team=None,
+             department=None, password: str = PASSWORD):
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.org"
+        user = find_user(email) or make_user(email, name, password)
+        if team is None and role in ("editor", "lead"):
+            team = org.teams[0]
+        grant(user, org.id, role, team_id=team.id if team else None,
+              department_id=department.id if department else None)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def create_channel(app):
+    from inbox.channels.operations import create_channel as make_channel
+    from inbox.extensions import db
+
+    def make(org, kind: str = "webform", *, name: str = "Kontaktformular", team=None, secret: str = "s3cr3t",
+             settings: dict | None = None, credentials: dict | None = None, slug: str | None = None):
+        creds = {"secret": secret} if kind == "webform" else {}
+        creds.update(credentials or {})
+        channel = make_channel(org, team or org.teams[0], kind, name, slug=slug, credentials=creds,
+                               settings=settings)
+        db.session.commit()
+        return channel
+
+    return make
+
+
+@pytest.fixture
+def post_webhook(client):
+    """POST a signed web-form event; returns the response."""
+    import json
+
+    def post(channel, payload: dict | bytes, *, secret: str = "s3cr3t", signature: str | None = None):
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        sig = signature if signature is not None else "sha256=" + hmac_sha256_hex(secret, body)
+        headers = {"X-Mitreden-Signature": sig} if sig else {}
+        return client.post(f"/webhooks/{channel.slug}", data=body, headers=headers, content_type="application/json")
+
+    return post
+
+
+@pytest.fixture
+def citizen_message():
+    def make(external_id: str | None = None, **fields) -> dict:
+        payload = {"external_id": external_id or f"ext-{uuid.uuid4().hex[:10]}", "name": "Karin Vogel",
+                   "email": "k.vogel@example.net", "subject": "Sperrmüll", "text": "Wann kommt der Sperrmüll?"}
+        payload.update(fields)
+        return payload
+
+    return make
+
+
+class AuthActions:
+    def __init__(self, client: CSRFClient):
+        self._client = client
+
+    def login(self, user_or_email, password: str = PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        return self._client.post_form("/login", {"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post_form("/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
