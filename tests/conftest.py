@@ -213,3 +213,12 @@ class AuthActions:
 @pytest.fixture
 def auth(client) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def fake_api():
+    """A fake platform API on 127.0.0.1 (see tests/fakeapi.py)."""
+    from tests.fakeapi import FakeAPI
+
+    with FakeAPI() as api:
+        yield api
