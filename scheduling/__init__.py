@@ -1,0 +1,1 @@
+"""Mitreden scheduling engine: service hours, business time, shifts, rules, solver and export."""
