@@ -96,8 +96,8 @@ def test_ordinary_hours_on_dst_days(essen):
     # Sunday hours 09:00-17:00 local are 8 real hours on both change days.
     assert essen.next_opening(local(2026, 3, 29, 1)) == utc(2026, 3, 29, 7)
     assert essen.next_opening(local(2026, 10, 25, 1)) == utc(2026, 10, 25, 8)
-    for day in (29, 30):
-        assert essen.business_minutes_between(local(2026, 3, day), local(2026, 3, day + 1)) == (480 if day == 29 else 900)
+    for day, minutes in ((29, 480), (30, 900)):
+        assert essen.business_minutes_between(local(2026, 3, day), local(2026, 3, day + 1)) == minutes
 
 
 def test_overrides_shorter_and_closed():
@@ -111,7 +111,8 @@ def test_overrides_shorter_and_closed():
 
 
 def test_crisis_joins_days(essen):
-    cal = BusinessCalendar.essen_default(overrides=[Override.around_the_clock(dt.date(2026, 7, 1), dt.date(2026, 7, 3))])
+    crisis = Override.around_the_clock(dt.date(2026, 7, 1), dt.date(2026, 7, 3))
+    cal = BusinessCalendar.essen_default(overrides=[crisis])
     assert cal.next_closing(local(2026, 7, 1, 3)) == local(2026, 7, 4).astimezone(UTC)
     assert cal.open_intervals(local(2026, 7, 1), local(2026, 7, 3, 12)) == [(local(2026, 7, 1).astimezone(UTC),
                                                                               local(2026, 7, 3, 12).astimezone(UTC))]

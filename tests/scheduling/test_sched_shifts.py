@@ -80,8 +80,8 @@ def test_full_rota_has_no_gaps(essen, shifts):
 
 
 def test_open_time_without_template_counts_as_unstaffed(shifts):
-    cal = BusinessCalendar.essen_default(overrides=[Override.around_the_clock(dt.date(2026, 5, 4), dt.date(2026, 5, 4))])
     monday = dt.date(2026, 5, 4)
+    cal = BusinessCalendar.essen_default(overrides=[Override.around_the_clock(monday, monday)])
     rota = Rota(monday, monday, [Assignment(monday, c, e) for c, e in (("F", 1), ("F", 2), ("S", 3), ("S", 4))],
                 shifts.templates)
     gaps = coverage_gaps(rota, cal, shifts)
