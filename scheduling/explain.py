@@ -1,0 +1,88 @@
+"""Why a shift stays short: turns a solved (or relaxed) model into readable shortfalls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from .model import Key, RotaModel
+from .rules import fmt_day
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A demanded shift staffed with a different headcount than needed.
+
+    Attributes:
+        date: Local date of the shift.
+        template: Template code.
+        needed: Demanded headcount.
+        present: Planned headcount.
+        reason: German explanation, e.g. ``"alle 3 Redakteure im Urlaub"``.
+    """
+
+    date: dt.date
+    template: str
+    needed: int
+    present: int
+    reason: str = ""
+
+    @property
+    def message(self) -> str:
+        """One line for the team lead."""
+        return f"{fmt_day(self.date)} {self.template}: {self.present} von {self.needed} besetzt – {self.reason}"
+
+
+ALL_AWAY = {"Urlaub": "im Urlaub", "krank": "krank", "Fortbildung": "in Fortbildung"}
+
+
+def shortfalls(rm: RotaModel, chosen: set[Key]) -> tuple[list[Shortfall], list[Shortfall]]:
+    """Under- and overstaffed demanded shifts of a plan given by its chosen keys."""
+    under, over = [], []
+    for (day, code), needed in sorted(rm.need.items()):
+        present = sum((e.id, day, code) in chosen for e in rm.editors)
+        if present < needed:
+            under.append(Shortfall(day, code, needed, present, reason(rm, chosen, day, code)))
+        elif present > needed:
+            over.append(Shortfall(day, code, needed, present, "mehr Personen eingeplant als nötig"))
+    return under, over
+
+
+def reason(rm: RotaModel, chosen: set[Key], day: dt.date, code: str) -> str:
+    """Explain in German why nobody else could take the shift."""
+    causes = Counter(_cause(rm, chosen, e, day, code) for e in rm.editors if (e.id, day, code) not in chosen)
+    causes.pop(None, None)
+    absent = {k: n for k, n in causes.items() if k in ("Urlaub", "krank", "Fortbildung")}
+    team = len(rm.editors)
+    if team and sum(absent.values()) == team:
+        if len(absent) == 1:
+            return f"alle {team} Redakteure {ALL_AWAY[next(iter(absent))]}"
+        return f"alle {team} Redakteure abwesend ({_list(absent)})"
+    return f"übrige Redakteure: {_list(causes)}" if causes else "kein Team vorhanden"
+
+
+def _list(counts: dict) -> str:
+    return ", ".join(f"{n}× {label}" for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _cause(rm: RotaModel, chosen: set[Key], editor, day: dt.date, code: str) -> str | None:
+    kind = rm.absent.get(editor.id, {}).get(day)
+    if kind is not None:
+        return kind.label
+    if not rm.templates[code].skills <= editor.skills:
+        return "ohne Qualifikation"
+    if any((editor.id, day, c) in chosen for c in rm.templates):
+        return "anderer Dienst am selben Tag"
+    if _rest_blocked(rm, chosen, editor.id, day, code):
+        return "Ruhezeit"
+    return "Arbeitszeit- oder Planungsgrenzen"
+
+
+def _rest_blocked(rm: RotaModel, chosen: set[Key], editor_id, day: dt.date, code: str) -> bool:
+    for (d1, c1), (d2, c2) in rm.rest_conflicts:
+        if (d2, c2) == (day, code) and (editor_id, d1, c1) in chosen:
+            return True
+        if (d1, c1) == (day, code) and (editor_id, d2, c2) in chosen:
+            return True
+    return False
