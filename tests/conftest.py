@@ -136,6 +136,11 @@ def create_org(app):
     return make
 
 
+def default_team(org):
+    """The central team create_org makes."""
+    return next(t for t in org.teams if t.slug == "redaktion")
+
+
 @pytest.fixture
 def create_user(app):
     from inbox.accounts.operations import create_user as make_user
@@ -147,7 +152,7 @@ def create_user(app):
         email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.org"
         user = find_user(email) or make_user(email, name, password)
         if team is None and role in ("editor", "lead"):
-            team = org.teams[0]
+            team = default_team(org)
         grant(user, org.id, role, team_id=team.id if team else None,
               department_id=department.id if department else None)
         db.session.commit()
@@ -165,7 +170,7 @@ def create_channel(app):
              settings: dict | None = None, credentials: dict | None = None, slug: str | None = None):
         creds = {"secret": secret} if kind == "webform" else {}
         creds.update(credentials or {})
-        channel = make_channel(org, team or org.teams[0], kind, name, slug=slug, credentials=creds,
+        channel = make_channel(org, team or default_team(org), kind, name, slug=slug, credentials=creds,
                                settings=settings)
         db.session.commit()
         return channel

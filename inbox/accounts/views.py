@@ -46,7 +46,7 @@ def _safe_next() -> str | None:
 @login_required
 def logout():
     logout_user()
-    session.clear()
+    session.pop("org_id", None)
     flash("Sie sind abgemeldet.", "info")
     return redirect(url_for("accounts.login"))
 
