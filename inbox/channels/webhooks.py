@@ -60,10 +60,11 @@ def receive(slug: str):
         log.warning("webhook body refused for channel %s: %s", slug, exc)
         event.status, event.error = "failed", str(exc)
         db.session.commit()
-        return _answer_bad(channel, str(exc))
-    enqueue(process_raw_event, event.id)
+        return _answer_bad(slug, str(exc))
+    event_id = event.id  # read before commit expires it: no extra round trip for the answer
+    enqueue(process_raw_event, event_id)
     db.session.commit()
-    return _answer_ok(channel, event)
+    return _answer_ok(slug, event_id)
 
 
 def _store(channel: Channel, body: bytes) -> RawEvent:
@@ -79,13 +80,13 @@ def _from_form() -> bool:
     return (request.content_type or "").startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
 
 
-def _answer_ok(channel: Channel, event: RawEvent):
+def _answer_ok(slug: str, event_id: int):
     if _from_form():
-        return redirect(url_for("channels.contact_thanks", slug=channel.slug), 303)
-    return jsonify(status="accepted", event_id=event.id), 200
+        return redirect(url_for("channels.contact_thanks", slug=slug), 303)
+    return jsonify(status="accepted", event_id=event_id), 200
 
 
-def _answer_bad(channel: Channel, message: str):
+def _answer_bad(slug: str, message: str):
     if _from_form():
-        return redirect(url_for("channels.contact_form", slug=channel.slug, error=message), 303)
+        return redirect(url_for("channels.contact_form", slug=slug, error=message), 303)
     return json_error(400, message)
