@@ -1,9 +1,9 @@
 import datetime as dt
 
 import pytest
-from conftest import local
 
 from scheduling import STATES, BusinessCalendar, DayType, Override, TimeSlot, WeeklyHours, state_holidays
+from tests.scheduling.conftest import local
 
 UTC = dt.UTC
 

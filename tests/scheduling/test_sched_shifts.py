@@ -1,7 +1,5 @@
 import datetime as dt
 
-from conftest import local
-
 from scheduling import (
     Assignment,
     BusinessCalendar,
@@ -14,6 +12,7 @@ from scheduling import (
     on_shift,
     required_break,
 )
+from tests.scheduling.conftest import local
 
 UTC = dt.UTC
 
