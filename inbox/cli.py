@@ -47,7 +47,10 @@ def demo(host: str, port: int, no_serve: bool):
     click.echo(f"  Pressestelle: presse.ordnungsamt@example.org / {DEMO_PASSWORD}")
     click.echo(f"  Admin:       admin@example.org / {DEMO_PASSWORD}")
     if not no_serve:
-        current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+        from werkzeug.serving import run_simple
+
+        # app.run() refuses to serve from inside a CLI command; run_simple is what it would call.
+        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 @main.command()
@@ -100,7 +103,10 @@ def orgs():
 def orgs_create(slug: str, name: str, bundesland: str):
     from inbox.orgs.operations import create_organization
 
-    org = create_organization(slug, name, bundesland.upper())
+    try:
+        org = create_organization(slug, name, bundesland.upper())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"organization {org.slug} created (id {org.id})")
 
@@ -113,7 +119,10 @@ def orgs_create(slug: str, name: str, bundesland: str):
 def orgs_add_team(org_slug: str, slug: str, name: str):
     from inbox.orgs.operations import create_team
 
-    team = create_team(_org(org_slug), slug, name)
+    try:
+        team = create_team(_org(org_slug), slug, name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"team {team.slug} created in {org_slug}")
 

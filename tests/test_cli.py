@@ -1,0 +1,100 @@
+"""The `mitreden` command: demo, users, organizations and channels."""
+
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from sqlalchemy import select
+
+from inbox.cli import main
+from inbox.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+MITREDEN = str(Path(sys.executable).parent / "mitreden")
+
+
+def invoke(app, *args, input=None):
+    return app.test_cli_runner().invoke(main, list(args), input=input)
+
+
+def test_orgs_users_and_channels_from_the_command_line(app):
+    from inbox.accounts.operations import authenticate
+    from inbox.channels.models import Channel
+
+    assert invoke(app, "orgs", "create", "essen", "Stadt Essen", "--bundesland", "nw").exit_code == 0
+    assert invoke(app, "orgs", "add-team", "essen", "redaktion", "Redaktion").exit_code == 0
+    result = invoke(app, "users", "create", "lead@essen.example", "--name", "Lea Lead", "--org", "essen",
+                    "--role", "lead", "--team", "redaktion", input="ein langes passwort\nein langes passwort\n")
+    assert result.exit_code == 0, result.output
+    assert authenticate("lead@essen.example", "ein langes passwort").name == "Lea Lead"
+    result = invoke(app, "channels", "add", "--org", "essen", "--team", "redaktion", "--kind", "webform",
+                    "--name", "Kontaktformular", "--slug", "essen-form")
+    assert result.exit_code == 0, result.output
+    assert "signing secret (shown once)" in result.output
+    assert "essen-form\twebform\tKontaktformular\tRedaktion\taktiv" in invoke(app, "channels", "list").output
+    assert invoke(app, "channels", "disable", "essen-form").exit_code == 0
+    db.session.expire_all()
+    assert db.session.scalar(select(Channel)).enabled is False
+
+
+def test_command_line_errors_are_clear(app):
+    result = invoke(app, "users", "create", "x@example.org", "--name", "X", "--org", "nowhere", "--role", "editor",
+                    input="ein langes passwort\nein langes passwort\n")
+    assert result.exit_code != 0 and "no organization with slug 'nowhere'" in result.output
+    assert "unknown Bundesland" in invoke(app, "orgs", "create", "x", "X", "--bundesland", "XX").output
+    invoke(app, "orgs", "create", "essen", "Stadt Essen")
+    invoke(app, "orgs", "add-team", "essen", "redaktion", "Redaktion")
+    result = invoke(app, "channels", "add", "--org", "essen", "--team", "redaktion", "--kind", "fax", "--name", "F")
+    assert result.exit_code != 0 and "unknown channel type 'fax'" in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_demo_serves_the_seeded_city_and_seeds_once(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")}
+    env.update(MITREDEN_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    port = free_port()
+    server = subprocess.Popen([MITREDEN, "demo", "--port", str(port)], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        session = _wait_and_login(port)
+        inbox = session.get(f"http://127.0.0.1:{port}/inbox").text
+        assert "Posteingang" in inbox and "Sperrmüll-Termin" in inbox
+        assert session.get(f"http://127.0.0.1:{port}/kontakt/kontakt").status_code == 200
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert "redaktion@example.org / mitreden-demo" in output
+    again = subprocess.run([MITREDEN, "demo", "--no-serve"], env=env, cwd=ROOT, capture_output=True, text=True,
+                           timeout=120)
+    assert "Demo-Daten waren schon vorhanden." in again.stdout
+    with sqlite3.connect(tmp_path / "mitreden.db") as conn:
+        assert conn.execute("SELECT count(*) FROM organization").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM conversation").fetchone()[0] == 30
+
+
+def _wait_and_login(port: int) -> requests.Session:
+    session, deadline = requests.Session(), time.monotonic() + 90
+    while True:
+        try:
+            page = session.get(f"http://127.0.0.1:{port}/login", timeout=2)
+            break
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    response = session.post(f"http://127.0.0.1:{port}/login", data={
+        "csrf_token": token, "email": "redaktion@example.org", "password": "mitreden-demo"})
+    assert response.status_code == 200 and response.url.endswith("/inbox")
+    return session
