@@ -116,7 +116,7 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
 
 
 #: Parameters chosen from the measurements in docs/scheduling.md (2-core machine).
-DEFAULT_PARAMS: Mapping[str, object] = {"linearization_level": 1}
+DEFAULT_PARAMS: Mapping[str, object] = {"extra_subsolvers": ["max_lp_sym"]}
 
 
 def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, progress: Progress | None = None,
@@ -154,7 +154,10 @@ def _solver(time_limit: float, workers: int, params: Mapping[str, object] | None
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers
     for name, value in {**DEFAULT_PARAMS, **(params or {})}.items():
-        setattr(solver.parameters, name, value)
+        if isinstance(value, list | tuple):  # repeated proto fields cannot be assigned, only extended
+            getattr(solver.parameters, name).extend(value)
+        else:
+            setattr(solver.parameters, name, value)
     return solver
 
 
