@@ -212,6 +212,11 @@ class RotaModel:
             self.slack[(day, code)] = (under, over)
             self.objective += [w.understaffed * under, w.overstaffed * over]
 
+    def staffing_cost(self):
+        """Penalty of under- and overstaffing (linear expression)."""
+        w = self.p.weights
+        return sum(w.understaffed * u + w.overstaffed * o for u, o in self.slack.values())
+
     # --- soft goals -----------------------------------------------------------------
 
     def category_counts(self) -> dict[str, dict[EditorId, object]]:
