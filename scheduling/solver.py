@@ -132,7 +132,9 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
         workers: CP-SAT worker threads; 2 suits the 2-core production machine.
         progress: Called as ``progress(objective, elapsed_seconds)`` for every improving plan.
         params: Extra ``CpSolverParameters`` fields (e.g. ``{"symmetry_level": 2}``) for tuning.
-        hint: Seed the search with a greedy plan (or the published rota when re-planning).
+        hint: First solve for staffing only (30 % of the limit, seeded with a greedy plan that prefers
+            the published rota), then search the full objective from that plan without worsening
+            its staffing. ``False`` runs one plain search.
 
     Returns:
         The plan and its figures; when no lawful plan exists, ``rota`` is ``None`` and
