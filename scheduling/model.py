@@ -135,6 +135,16 @@ class RotaModel:
                 self.m.add_bool_or([a.Not(), b.Not()])
 
     @cached_property
+    def longest(self) -> int:
+        """Work minutes of the longest template (at least 1)."""
+        return max([t.work_minutes for t in self.templates.values()] + [1])
+
+    @cached_property
+    def shortest(self) -> int:
+        """Work minutes of the shortest template (at least 1)."""
+        return max(1, min([t.work_minutes for t in self.templates.values()] + [1440]))
+
+    @cached_property
     def rest_conflicts(self) -> list[tuple[tuple[dt.date, str], tuple[dt.date, str]]]:
         """Pairs of (day, template) on consecutive days with too little rest between them."""
         zone, least = self.p.calendar.zone, dt.timedelta(hours=self.p.rules.min_rest_hours)
@@ -185,6 +195,10 @@ class RotaModel:
             planned = self.minutes(e.id, week)
             self.m.add(planned >= lo)
             self.m.add(planned <= hi)
+            # Redundant shift counts: the LP relaxation alone would allow 4.4 shifts where 5 are needed.
+            shifts = sum(self.work(e.id, d) for d in week)
+            self.m.add(shifts >= -(-lo // self.longest))
+            self.m.add(shifts <= hi // self.shortest)
 
     def _headcount(self) -> None:
         w = self.p.weights
@@ -197,6 +211,11 @@ class RotaModel:
             self.m.add(present + under - over == needed)
             self.slack[(day, code)] = (under, over)
             self.objective += [w.understaffed * under, w.overstaffed * over]
+
+    def staffing_cost(self):
+        """Penalty of under- and overstaffing (linear expression)."""
+        w = self.p.weights
+        return sum(w.understaffed * u + w.overstaffed * o for u, o in self.slack.values())
 
     # --- soft goals -----------------------------------------------------------------
 

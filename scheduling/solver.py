@@ -115,8 +115,11 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
             self.progress(self.objective_value, elapsed)
 
 
+#: Part of the time limit spent on the staffing-only pre-solve that seeds the full search.
+STAFFING_SHARE = 0.3
+
 #: Parameters chosen from the measurements in docs/scheduling.md (2-core machine).
-DEFAULT_PARAMS: Mapping[str, object] = {"linearization_level": 1}
+DEFAULT_PARAMS: Mapping[str, object] = {"extra_subsolvers": ["max_lp_sym"]}
 
 
 def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, progress: Progress | None = None,
@@ -129,24 +132,56 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
         workers: CP-SAT worker threads; 2 suits the 2-core production machine.
         progress: Called as ``progress(objective, elapsed_seconds)`` for every improving plan.
         params: Extra ``CpSolverParameters`` fields (e.g. ``{"symmetry_level": 2}``) for tuning.
-        hint: Seed the search with a greedy plan (or the published rota when re-planning).
+        hint: First solve for staffing only (30 % of the limit, seeded with a greedy plan that prefers
+            the published rota), then search the full objective from that plan without worsening
+            its staffing. ``False`` runs one plain search.
 
     Returns:
         The plan and its figures; when no lawful plan exists, ``rota`` is ``None`` and
         ``understaffed`` and ``explanation`` say which days and shifts fail and why.
     """
     started = time.perf_counter()
+    watcher = _Watcher(started, progress)
     rm = RotaModel(problem, problem.editors, problem.headcount_hard).build()
     if hint:
-        chosen = greedy_plan(rm)
-        for key, var in rm.x.items():
-            rm.m.add_hint(var, key in chosen)
-    solver = _solver(time_limit, workers, params)
-    watcher = _Watcher(started, progress)
+        staffing = _staffing_plan(problem, time_limit * STAFFING_SHARE, workers, params, watcher)
+        _add_hint(rm, staffing if staffing is not None else greedy_plan(rm))
+        if staffing is not None:
+            # Staffing comes first: the soft goals may not buy their way into worse coverage.
+            rm.m.add(rm.staffing_cost() <= _staffing_cost(rm, staffing))
+    solver = _solver(time_limit - (time.perf_counter() - started), workers, params)
     status = solver.solve(rm.m, watcher)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _no_plan(problem, solver.status_name(status), time_limit, workers, started)
     return _result(rm, solver, status, watcher, started)
+
+
+def _staffing_cost(rm: RotaModel, chosen: set[Key]) -> int:
+    under, over = shortfalls(rm, chosen)
+    w = rm.p.weights
+    return sum(w.understaffed * (s.needed - s.present) for s in under) + sum(
+        w.overstaffed * (s.present - s.needed) for s in over)
+
+
+def _add_hint(rm: RotaModel, chosen: set[Key]) -> None:
+    for key, var in rm.x.items():
+        rm.m.add_hint(var, key in chosen)
+
+
+def _staffing_plan(problem: RotaProblem, limit: float, workers: int, params, watcher: _Watcher) -> set[Key] | None:
+    """Solve for headcount (and changes) only; its plan is a far better hint than the greedy one.
+
+    The full objective's search otherwise often settles in a plan with one avoidable gap.
+    """
+    weights = dataclasses.replace(problem.weights, spread=0, hours=0, wish=0)
+    rm = RotaModel(dataclasses.replace(problem, weights=weights), problem.editors, problem.headcount_hard).build()
+    _add_hint(rm, greedy_plan(rm))
+    solver = _solver(limit, workers, params)
+    first = _Watcher(watcher.started, None)
+    if solver.solve(rm.m, first) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    watcher.first = first.first
+    return {k for k, v in rm.x.items() if solver.boolean_value(v)}
 
 
 def _solver(time_limit: float, workers: int, params: Mapping[str, object] | None) -> cp_model.CpSolver:
@@ -154,7 +189,10 @@ def _solver(time_limit: float, workers: int, params: Mapping[str, object] | None
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers
     for name, value in {**DEFAULT_PARAMS, **(params or {})}.items():
-        setattr(solver.parameters, name, value)
+        if isinstance(value, list | tuple):  # repeated proto fields cannot be assigned, only extended
+            getattr(solver.parameters, name).extend(value)
+        else:
+            setattr(solver.parameters, name, value)
     return solver
 
 

@@ -1,0 +1,139 @@
+"""Benchmark the rota solver on a realistic December for growing teams.
+
+Usage:
+    python bench/solve.py                      # 8, 12, 20, 40 editors, 2 workers, 10 s limit
+    python bench/solve.py --sizes 20 --tune    # compare worker counts and parameters for one size
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scheduling import (  # noqa: E402
+    Absence,
+    AbsenceKind,
+    BusinessCalendar,
+    Editor,
+    EditorLimits,
+    Override,
+    RotaProblem,
+    ShiftModel,
+    Wish,
+    solve,
+    validate,
+)
+
+YEAR, MONTH = 2026, 12
+TUNING = {
+    "package default (max_lp_sym added)": {},
+    "plain CP-SAT": {"extra_subsolvers": []},
+    "linearization 2": {"linearization_level": 2},
+    "symmetry 4": {"symmetry_level": 4},
+    "max_lp_sym + quick_restart only": {"subsolvers": ["max_lp_sym", "quick_restart"]},
+}
+
+
+def calendar() -> BusinessCalendar:
+    """Essen hours, NW holidays, short hours on 24 and 31 December."""
+    short = [Override.hours(dt.date(YEAR, 12, d), dt.date(YEAR, 12, d), "09:00-14:00", "verkürzt") for d in (24, 31)]
+    return BusinessCalendar.essen_default("NW", short)
+
+
+def model(size: int) -> ShiftModel:
+    """Headcount that grows with the team: 8 editors need 3 early, 2 late and 2 on weekends."""
+    return ShiftModel.essen_default(early=max(2, round(size * 0.35)), late=max(2, round(size * 0.25)),
+                                    weekend=max(1, round(size * 0.2)))
+
+
+def team(size: int, rng: random.Random) -> list[Editor]:
+    """Mostly full time, some part time, a few personal limits."""
+    editors = []
+    for i in range(1, size + 1):
+        hours = 30.0 if i % 4 == 3 else 20.0 if i % 5 == 4 else 39.0
+        limits = EditorLimits(max_shifts={"S": 6} if i % 3 == 0 else {}, max_weekends=2 if i % 6 == 1 else None,
+                              min_consecutive_days_off=2 if i % 7 == 2 else None)
+        editors.append(Editor(i, f"Redakteur {i}", hours, limits=limits))
+    return editors
+
+
+def absences(editors: list[Editor], rng: random.Random) -> list[Absence]:
+    """Christmas vacation for a third of the team, a short vacation here and there, one sickness."""
+    result = []
+    for e in editors:
+        if rng.random() < 0.33:
+            result.append(Absence(e.id, dt.date(YEAR, 12, 21), dt.date(YEAR, 12, 31)))
+        elif rng.random() < 0.3:
+            start = dt.date(YEAR, 12, rng.randint(1, 14))
+            result.append(Absence(e.id, start, start + dt.timedelta(days=rng.randint(2, 4))))
+    result.append(Absence(editors[0].id, dt.date(YEAR, 12, 8), dt.date(YEAR, 12, 10), AbsenceKind.SICK))
+    return result
+
+
+def wishes(editors: list[Editor], rng: random.Random) -> list[Wish]:
+    """Two wishes per editor: a day off and a preferred shift."""
+    result = []
+    for e in editors:
+        result.append(Wish(e.id, dt.date(YEAR, 12, rng.randint(1, 31)), None, rng.randint(1, 5)))
+        day = dt.date(YEAR, 12, rng.randint(1, 18))
+        result.append(Wish(e.id, day, "T" if day.weekday() >= 5 else rng.choice("FS"), rng.randint(1, 3)))
+    return result
+
+
+def problem(size: int) -> RotaProblem:
+    rng = random.Random(size)
+    editors = team(size, rng)
+    return RotaProblem.month(calendar(), model(size), editors, YEAR, MONTH, absences=absences(editors, rng),
+                             wishes=wishes(editors, rng))
+
+
+def run(size: int, limit: float, workers: int, params: dict | None = None) -> dict:
+    p = problem(size)
+    r = solve(p, time_limit=limit, workers=workers, params=params)
+    violations = len(validate(r.rota, p.editors, p.calendar, p.absences)) if r.rota else -1
+    return {"size": size, "status": r.status, "first": r.time_to_first, "total": r.wall_time,
+            "objective": r.objective, "gap": r.gap, "fair": r.fairness, "under": sum(s.needed - s.present for s in
+                                                                                   r.understaffed),
+            "over": sum(s.present - s.needed for s in r.overstaffed), "violations": violations,
+            "wishes": f"{r.wishes_honoured}/{r.wishes_total}"}
+
+
+HEADER = (f"{'editors':>7} {'status':>8} {'first s':>8} {'total s':>8} {'objective':>10} {'gap %':>6} "
+          f"{'spread w/l/h':>12} {'under':>5} {'over':>5} {'wishes':>7} {'viol':>4}")
+
+
+def row(label: str, r: dict) -> str:
+    fair = "/".join(str(r["fair"].get(k, 0)) for k in ("weekend", "late", "holiday"))
+    first = f"{r['first']:.2f}" if r["first"] is not None else "-"
+    objective = f"{r['objective']:.0f}" if r["objective"] is not None else "-"
+    gap = f"{100 * r['gap']:.2f}" if r["gap"] is not None else "-"
+    return (f"{label:>7} {r['status']:>8} {first:>8} {r['total']:>8.2f} {objective:>10} {gap:>6} {fair:>12} "
+            f"{r['under']:>5} {r['over']:>5} {r['wishes']:>7} {r['violations']:>4}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[8, 12, 20, 40])
+    parser.add_argument("--limit", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--tune", action="store_true", help="compare worker counts and solver parameters")
+    args = parser.parse_args()
+    print(f"December {YEAR}, Essen hours, NW holidays, limit {args.limit:.0f} s, {args.workers} workers")
+    print(HEADER)
+    for size in args.sizes:
+        if not args.tune:
+            print(row(str(size), run(size, args.limit, args.workers)), flush=True)
+            continue
+        for workers in (1, 2, 4, 8):
+            print(row(f"w={workers}", run(size, args.limit, workers)), flush=True)
+        for name, params in TUNING.items():
+            print(f"  {name}: " + row(str(size), run(size, args.limit, args.workers, params)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
