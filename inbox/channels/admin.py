@@ -152,28 +152,11 @@ def test(channel_id: int):
     channel = scoped_get(Channel, channel_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    ok, message = run_test(channel)
+    ok, message = operations.check_connection(channel)
     operations.record_test(channel, ok)
     db.session.commit()
     flash(f"Verbindung testen: {message}", "success" if ok else "error")
     return redirect(url_for("channel_admin.edit", channel_id=channel.id), 303)
-
-
-def run_test(channel: Channel) -> tuple[bool, str]:
-    """Call the adapter's test_connection; any error becomes a message, with stored secrets blanked out."""
-    adapter = _adapter(channel.kind)
-    if adapter is None:
-        return False, f"Unbekannter Kanaltyp {channel.kind!r}."
-    stored = [str(v) for v in channel.credentials.values() if v and len(str(v)) >= 4]
-    try:
-        ok, message = True, str(adapter.test_connection(channel))
-    except Exception as exc:  # noqa: BLE001  (an adapter's failure must reach the admin, not a 500 page)
-        log.warning("connection test of channel %s failed", channel.id, exc_info=True)
-        db.session.rollback()
-        ok, message = False, f"Fehler: {exc}" if str(exc) else f"Fehler: {exc.__class__.__name__}"
-    for value in stored:
-        message = message.replace(value, "***")
-    return ok, message[:500]
 
 
 @bp.get("/<int:channel_id>/ereignisse")
