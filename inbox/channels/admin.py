@@ -47,7 +47,7 @@ def _helpers():
 def index():
     rows = queries.channel_rows(g.org_id)
     adapters = {row.channel.kind: _adapter(row.channel.kind) for row in rows}
-    return render_template("channel_admin/index.html", rows=rows, adapters=adapters, button=ButtonForm())
+    return render_template("channel_admin/index.html", rows=rows, adapters=adapters)
 
 
 @bp.get("/neu")
@@ -130,8 +130,8 @@ def edit(channel_id: int):
         db.session.commit()
         flash("Kanal gespeichert.", "success")
         return redirect(url_for("channel_admin.edit", channel_id=channel.id), 303)
-    return render_template("channel_admin/form.html", form=form, adapter=adapter, channel=channel,
-                           button=ButtonForm()), 400 if form.errors else 200
+    return render_template("channel_admin/form.html", form=form, adapter=adapter, channel=channel), \
+        400 if form.errors else 200
 
 
 @bp.post("/<int:channel_id>/<any(aktivieren, deaktivieren):action>")
