@@ -184,3 +184,54 @@ def queued_reply(conversation_id, create_user) -> Message:
     db.session.info.pop("ready", None)  # the test runs the delivery itself
     assert run_ready() == 0
     return message
+
+
+@pytest.fixture
+def rq_app(app):
+    """Jobs go to a real Redis queue of this test only (Redis is shared: never flush it)."""
+    import uuid
+
+    from inbox import jobs
+
+    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", RQ_QUEUE=f"mitreden-test-{uuid.uuid4().hex}")
+    jobs.set_worker_app(app)
+    queue = jobs.get_queue()
+    yield queue
+    for job_id in queue.scheduled_job_registry.get_job_ids():
+        queue.scheduled_job_registry.remove(job_id, delete_job=True)
+    queue.delete(delete_jobs=True)
+    jobs.set_worker_app(None)
+
+
+def work(queue) -> None:
+    from rq import SimpleWorker
+
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+def test_on_rq_a_passing_error_is_retried_later_and_a_manual_retry_requeues(client, rq_app, chat_conversation,
+                                                                              editor, fake_api):
+    from inbox import jobs
+
+    fake_api.route("POST", "/messages", Reply(503, {"error": "Wartung"}),
+                   Reply(401, {"error": {"message": "Token abgelaufen"}}), {"id": "out-1"})
+    reply(client, chat_conversation)
+    assert the_reply().delivery_state == "queued" and len(rq_app) == 1
+    work(rq_app)
+    page = html(client.get(f"/conversations/{chat_conversation}"))
+    assert delivery_shown(page) == ["neuer Versuch geplant: HTTP 503: Wartung"] and "Erneut senden" not in page
+    scheduled = rq_app.scheduled_job_registry.get_job_ids()
+    assert len(scheduled) == 1
+
+    # The scheduled retry comes due: the platform now refuses for good.
+    job = rq_app.fetch_job(scheduled[0])
+    assert job.args == (deliver_message.job_name, the_reply().id)
+    jobs.execute(*job.args)
+    page = html(client.get(f"/conversations/{chat_conversation}"))
+    assert delivery_shown(page) == ["fehlgeschlagen: HTTP 401: Token abgelaufen"] and "Erneut senden" in page
+
+    client.post_form(f"/messages/{the_reply().id}/retry")
+    assert len(rq_app) == 1 and the_reply().delivery_state == "queued"
+    work(rq_app)
+    assert delivery_shown(html(client.get(f"/conversations/{chat_conversation}"))) == ["gesendet"]
+    assert len(fake_api.received("POST", "/messages")) == 3
