@@ -108,4 +108,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts_bp, conversations_bp, channels_bp, webhooks_bp):
         app.register_blueprint(blueprint)
+    from inbox.channels.admin import bp as channel_admin_bp
+
+    app.register_blueprint(channel_admin_bp)
     csrf.exempt(webhooks_bp)

@@ -223,3 +223,22 @@ def channels_disable(slug):
     set_enabled(channel, False)
     db.session.commit()
     click.echo(f"channel {slug} disabled")
+
+
+@channels.command("test")
+@click.argument("slug")
+@with_appcontext
+def channels_test(slug):
+    """Test the connection of a channel to its platform."""
+    from inbox.channels.models import Channel
+    from inbox.channels.operations import check_connection, record_test
+
+    channel = db.session.scalar(select(Channel).where(Channel.slug == slug))
+    if channel is None:
+        raise click.ClickException(f"no channel {slug!r}")
+    ok, message = check_connection(channel)
+    record_test(channel, ok)
+    db.session.commit()
+    click.echo(f"{slug}: {message}")
+    if not ok:
+        sys.exit(1)

@@ -29,6 +29,10 @@ def process_raw_event(event_id: int) -> None:
         log.warning("raw event %s of channel %s cannot be parsed: %s", event.id, event.channel_id, exc)
         event.status, event.error = "failed", str(exc)
         return
+    except Exception as exc:  # noqa: BLE001  (an adapter bug: keep the event failed and visible, not pending forever)
+        log.exception("raw event %s of channel %s: adapter error", event.id, event.channel_id)
+        event.status, event.error = "failed", f"Interner Fehler beim Verarbeiten: {exc.__class__.__name__}: {exc}"
+        return
     stored = [operations.ingest(event.channel, item, event.id) for item in result.messages]
     for status in result.statuses:
         apply_status(event.channel, status)

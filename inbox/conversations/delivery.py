@@ -52,6 +52,11 @@ def send(message: Message) -> timedelta | None:
         message.external_id = get_adapter(channel.kind).send(channel, build_reply(message))
     except DeliveryError as exc:
         return _failed(message, exc)
+    except Exception as exc:  # noqa: BLE001
+        # An adapter bug must not leave the reply "sending" for ever: it shows as failed and can be retried.
+        log.exception("sending message %s failed unexpectedly", message.id)
+        return _failed(message, DeliveryError(f"Interner Fehler beim Senden ({exc.__class__.__name__})",
+                                              permanent=True))
     message.delivery_state, message.delivery_error, message.sent_at = "sent", "", clock.now()
     db.session.flush()
     record(message.organization_id, "message.sent", message, conversation_id=message.conversation_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from inbox.audit.operations import record
 from inbox.conversations import delivery
 from inbox.conversations.models import Message
 from inbox.extensions import db
@@ -26,3 +27,5 @@ def deliver_message(message_id: int) -> None:
     else:
         # In-process mode has no scheduler to wait on: show the failure and let the editor retry.
         message.delivery_state = "failed"
+        record(message.organization_id, "message.failed", message, conversation_id=message.conversation_id,
+               error=message.delivery_error)

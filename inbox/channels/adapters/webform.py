@@ -22,6 +22,10 @@ LIMITS = {"external_id": 255, "name": 255, "email": 254, "handle": 255, "subject
 class WebFormAdapter(ChannelAdapter):
     kind = "webform"
     label = "Kontaktformular"
+    credential_fields = [("secret", "Signatur-Schlüssel")]
+    setting_fields = [("smtp_host", "SMTP-Server"), ("smtp_port", "SMTP-Port"), ("smtp_from", "Absenderadresse")]
+    # Left empty when the channel is created, these are generated and shown to the admin once.
+    generated_credentials = ("secret",)
 
     def verify(self, channel, request, body: bytes) -> None:
         if _is_form(request.content_type):
