@@ -74,6 +74,13 @@ def _migrate(url: str) -> None:
 class CSRFClient(FlaskClient):
     """A test client that adds the session's CSRF token to form posts, as a browser would."""
 
+    def open(self, *args, **kwargs):
+        # Requests reuse the fixture's app context; start each with an empty `g`, as in production.
+        from flask import g
+
+        g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
     def csrf_token(self) -> str:
         page = self.get("/login").get_data(as_text=True)
         match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
