@@ -302,3 +302,10 @@ def test_failed_reply_shows_the_platform_reason(client, meta_post, meta_channel,
     assert only(Message, direction="out").delivery_state == "failed"
     page = client.get(f"/conversations/{conversation.id}").get_data(as_text=True)
     assert "outside of allowed window" in page and "Erneut senden" in page
+
+
+def test_events_of_another_page_of_the_same_app_are_ignored(meta_post, meta_channel):
+    channel = meta_channel("facebook", {"page_id": PAGE})
+    meta_post(channel, messenger(dm("mid.other", "Für eine andere Seite"), page="999"))
+    meta_post(channel, messenger(dm("mid.ours", "Für uns")))
+    assert [m.external_id for m in db.session.scalars(select(Message))] == ["mid.ours"]

@@ -280,3 +280,10 @@ def test_whatsapp_end_to_end(meta_post, wa_channel, fake_api, editor_reply):
     meta_post(wa_channel, status("wamid.e2e", "delivered"))
     db.session.refresh(reply)
     assert reply.delivery_state == "delivered"
+
+
+def test_messages_to_another_number_of_the_account_are_ignored(meta_post, wa_channel):
+    payload = inbound(text_message())
+    payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999"
+    assert meta_post(wa_channel, payload).status_code == 200
+    assert count(Message) == 0

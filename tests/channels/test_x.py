@@ -195,3 +195,10 @@ def test_mention_end_to_end(x_post, x_channel, fake_api, editor_reply):
     assert len(sent) == 1 and sent[0].json["reply"] == {"in_reply_to_tweet_id": "1002"}
     reply = only(Message, direction="out")
     assert reply.delivery_state == "sent" and reply.is_public
+
+
+def test_events_for_another_subscribed_account_are_ignored(x_post, x_channel):
+    payload = dm_event()
+    payload["for_user_id"] = "111"
+    assert x_post(x_channel, payload).status_code == 200
+    assert count(Message) == 0

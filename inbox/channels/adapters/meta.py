@@ -65,8 +65,11 @@ class _PageAdapter(MetaWebhook):
         if data.get("object") != self.webhook_object:
             return ParseResult()
         result = ParseResult()
+        account = str((channel.settings or {}).get(self.account_setting) or "")
         for entry in dicts(data.get("entry")):
             own_id = str(entry.get("id", ""))
+            if account and own_id != account:
+                continue  # one Meta app may serve several pages: take only this channel's
             result.messages += [m for e in dicts(entry.get("messaging")) if (m := _messaging(e, own_id))]
             for change in dicts(entry.get("changes")):
                 if change.get("field") == self.comment_field:

@@ -64,7 +64,8 @@ class WhatsAppAdapter(MetaWebhook):
         for entry in dicts(data.get("entry")):
             for change in dicts(entry.get("changes")):
                 value = obj(change.get("value"))
-                if change.get("field") != "messages":
+                number = str(obj(value.get("metadata")).get("phone_number_id", ""))
+                if change.get("field") != "messages" or not self._ours(channel, number):
                     continue
                 names = {str(c.get("wa_id", "")): text_of(obj(c.get("profile")).get("name"))
                          for c in dicts(value.get("contacts"))}
@@ -98,6 +99,11 @@ class WhatsAppAdapter(MetaWebhook):
             return f"Verbindung erfolgreich: {number.get('verified_name', '')} {number.get('display_phone_number', '')}"
 
         return connection_message(check)
+
+    def _ours(self, channel, number_id: str) -> bool:
+        """A business account may hold several numbers; a channel takes only its own."""
+        configured = str((channel.settings or {}).get("phone_number_id") or "")
+        return not configured or not number_id or number_id == configured
 
     def _number_url(self, channel) -> str:
         number_id = (channel.settings or {}).get("phone_number_id")

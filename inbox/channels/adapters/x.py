@@ -57,7 +57,10 @@ class XAdapter(ChannelAdapter):
 
     def parse(self, channel, body: bytes, content_type: str) -> ParseResult:
         data = load_object(body)
-        own_id = str(data.get("for_user_id") or (channel.settings or {}).get("user_id", ""))
+        configured = str((channel.settings or {}).get("user_id") or "")
+        own_id = str(data.get("for_user_id") or configured)
+        if configured and own_id != configured:
+            return ParseResult()  # one webhook may serve several subscribed accounts
         users = obj(data.get("users"))
         result = ParseResult()
         result.messages += [m for e in dicts(data.get("direct_message_events")) if (m := _dm(e, own_id, users))]
