@@ -202,3 +202,11 @@ def test_events_for_another_subscribed_account_are_ignored(x_post, x_channel):
     payload["for_user_id"] = "111"
     assert x_post(x_channel, payload).status_code == 200
     assert count(Message) == 0
+
+
+def test_unparseable_body_is_kept_as_failed_event(client, x_channel):
+    body = b'{"for_user_id": "4337869213", "direct_message_events": ['
+    response = client.post(f"/webhooks/{x_channel.slug}", data=body, content_type="application/json",
+                           headers={"x-twitter-webhooks-signature": sign(body)})
+    assert response.status_code == 400
+    assert only(RawEvent).status == "failed" and count(Message) == 0
