@@ -104,9 +104,10 @@ def _register_blueprints(app: Flask) -> None:
     from inbox.accounts.views import bp as accounts_bp
     from inbox.channels.views import bp as channels_bp
     from inbox.channels.webhooks import bp as webhooks_bp
+    from inbox.channels.whatsapp_views import bp as whatsapp_bp
     from inbox.conversations.views import bp as conversations_bp
 
-    for blueprint in (accounts_bp, conversations_bp, channels_bp, webhooks_bp):
+    for blueprint in (accounts_bp, conversations_bp, channels_bp, webhooks_bp, whatsapp_bp):
         app.register_blueprint(blueprint)
     from inbox.channels.admin import bp as channel_admin_bp
 

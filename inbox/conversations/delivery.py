@@ -17,6 +17,8 @@ from inbox.extensions import db
 log = logging.getLogger(__name__)
 BACKOFF = [10, 30, 120, 600, 1800]  # seconds; doubled steps, then give up
 SENT_STATES = ("sent", "delivered", "read")
+# Platforms may report out of order (read before delivered); a status never moves a reply backwards.
+STATUS_RANK = {"sending": 0, "sent": 1, "delivered": 2, "read": 3}
 
 
 def claim(message_id: int) -> bool:
@@ -41,7 +43,8 @@ def build_reply(message: Message) -> OutboundReply:
         in_reply_to=last_in.external_id if last_in else "", subject=conversation.subject,
         is_public=message.is_public, message_id=message.id,
         extra={"last_inbound_at": conversation.last_inbound_at,
-               "parent": last_in.parent_external_id if last_in else ""},
+               "parent": last_in.parent_external_id if last_in else "",
+               "attachments": list(message.attachments or [])},
     )
 
 
@@ -81,6 +84,9 @@ def apply_status(channel, status: DeliveryStatus) -> None:
     message = db.session.scalar(select(Message).where(Message.channel_id == channel.id,
                                                       Message.external_id == status.external_id))
     if message is None or message.direction != "out":
+        return
+    current = STATUS_RANK.get(message.delivery_state, -1)
+    if status.state == message.delivery_state or STATUS_RANK.get(status.state, 99) < current:
         return
     message.delivery_state = status.state
     message.delivery_error = status.error

@@ -1,0 +1,205 @@
+"""Facebook Page (Messenger, comments on page posts) and Instagram (direct messages, comments).
+
+Both come through Meta's webhooks: a GET handshake with the verify token, then POSTs signed
+with the app secret (X-Hub-Signature-256). Replies go out through the Graph API.
+"""
+
+from __future__ import annotations
+
+from flask import Response
+
+from inbox.channels.adapters import register
+from inbox.channels.adapters.base import (
+    ChannelAdapter,
+    DeliveryError,
+    InboundMessage,
+    ParseResult,
+    SignatureError,
+)
+from inbox.channels.adapters.common import (
+    api_base,
+    call,
+    connection_message,
+    dicts,
+    from_epoch,
+    load_object,
+    obj,
+    text,
+    token,
+)
+from inbox.core.crypto import hmac_sha256_hex, signature_matches
+
+GRAPH = "https://graph.facebook.com/v21.0"
+META_CREDENTIALS = [("app_secret", "App-Geheimnis (App Secret)"), ("verify_token", "Verifizierungs-Token")]
+
+
+class MetaWebhook(ChannelAdapter):
+    """Meta's webhook verification, shared by Facebook, Instagram, WhatsApp and Threads."""
+
+    def handshake(self, channel, request):
+        args = request.args
+        expected = channel.credentials.get("verify_token", "")
+        if args.get("hub.mode") != "subscribe" or not expected:
+            raise SignatureError("hub.mode is not subscribe or no verify token configured")
+        if not signature_matches(args.get("hub.verify_token", ""), expected):
+            raise SignatureError("verify token does not match")
+        return Response(args.get("hub.challenge", ""), 200, mimetype="text/plain")
+
+    def verify(self, channel, request, body: bytes) -> None:
+        secret = channel.credentials.get("app_secret", "")
+        given = request.headers.get("X-Hub-Signature-256", "")
+        if not secret or not signature_matches(given, "sha256=" + hmac_sha256_hex(secret, body)):
+            raise SignatureError("X-Hub-Signature-256 missing or wrong")
+
+
+class _PageAdapter(MetaWebhook):
+    """What Facebook and Instagram share: messaging events, changes on posts, Graph API replies."""
+
+    webhook_object = ""
+    account_setting = ""
+    comment_field = ""
+    dm_extra: dict = {}
+
+    def parse(self, channel, body: bytes, content_type: str) -> ParseResult:
+        data = load_object(body)
+        if data.get("object") != self.webhook_object:
+            return ParseResult()
+        result = ParseResult()
+        account = str((channel.settings or {}).get(self.account_setting) or "")
+        for entry in dicts(data.get("entry")):
+            own_id = str(entry.get("id", ""))
+            if account and own_id != account:
+                continue  # one Meta app may serve several pages: take only this channel's
+            result.messages += [m for e in dicts(entry.get("messaging")) if (m := _messaging(e, own_id))]
+            for change in dicts(entry.get("changes")):
+                if change.get("field") == self.comment_field:
+                    result.messages += [m for m in [self.comment(obj(change.get("value")), own_id)] if m]
+        return result
+
+    def comment(self, value: dict, own_id: str) -> InboundMessage | None:
+        raise NotImplementedError
+
+    def send(self, channel, reply) -> str:
+        bearer = token(channel)
+        if reply.thread_key.startswith("post:"):
+            return self.reply_to_comment(channel, bearer, _comment_target(reply))
+        account = (channel.settings or {}).get(self.account_setting) or "me"
+        payload = {"recipient": {"id": reply.recipient_id}, "message": {"text": reply.text}}
+        payload.update(self.dm_extra)
+        answer = call("POST", f"{api_base(channel, GRAPH)}/{account}/messages", bearer, json=payload)
+        return _answer_id(answer, "message_id")
+
+    def reply_to_comment(self, channel, bearer: str, target: tuple[str, str]) -> str:
+        raise NotImplementedError
+
+    def test_connection(self, channel) -> str:
+        def check() -> str:
+            me = call("GET", f"{api_base(channel, GRAPH)}/me", token(channel), params={"fields": "id,name"})
+            return f"Verbindung erfolgreich: {me.get('name') or me.get('username') or me.get('id', '')}"
+
+        return connection_message(check)
+
+
+@register
+class FacebookAdapter(_PageAdapter):
+    kind = "facebook"
+    label = "Facebook-Seite"
+    webhook_object = "page"
+    account_setting = "page_id"
+    comment_field = "feed"
+    dm_extra = {"messaging_type": "RESPONSE"}
+    credential_fields = META_CREDENTIALS + [("access_token", "Seiten-Zugriffstoken (Page Access Token)")]
+    setting_fields = [("page_id", "Seiten-ID"), ("api_base", "API-Adresse (Standard: Graph API v21.0)")]
+
+    def comment(self, value: dict, own_id: str) -> InboundMessage | None:
+        author = obj(value.get("from"))
+        if value.get("item") != "comment" or not value.get("comment_id") or str(author.get("id", "")) == own_id:
+            return None
+        event = {"add": "message", "edited": "edit", "remove": "delete"}.get(value.get("verb"))
+        if event is None:
+            return None
+        return InboundMessage(
+            external_id=str(value["comment_id"]), text=text(value.get("message")),
+            author_id=str(author.get("id", "")), author_name=text(author.get("name")),
+            thread_key=f"post:{value.get('post_id', '')}", parent_external_id=str(value.get("parent_id", "")),
+            attachments=[{"type": "photo", "url": value["photo"]}] if text(value.get("photo")) else [],
+            is_public=True, sent_at=from_epoch(value.get("created_time")), event=event,
+        )
+
+    def reply_to_comment(self, channel, bearer: str, target: tuple[str, str]) -> str:
+        comment_id, text_ = target
+        answer = call("POST", f"{api_base(channel, GRAPH)}/{comment_id}/comments", bearer, json={"message": text_})
+        return _answer_id(answer, "id")
+
+
+@register
+class InstagramAdapter(_PageAdapter):
+    kind = "instagram"
+    label = "Instagram"
+    webhook_object = "instagram"
+    account_setting = "instagram_id"
+    comment_field = "comments"
+    credential_fields = META_CREDENTIALS + [("access_token", "Zugriffstoken")]
+    setting_fields = [("instagram_id", "Instagram-Konto-ID"), ("api_base", "API-Adresse (Standard: Graph API v21.0)")]
+
+    def comment(self, value: dict, own_id: str) -> InboundMessage | None:
+        author = obj(value.get("from"))
+        if not value.get("id") or str(author.get("id", "")) == own_id:
+            return None
+        username, media_id = text(author.get("username")), obj(value.get("media")).get("id", "")
+        return InboundMessage(
+            external_id=str(value["id"]), text=text(value.get("text")), author_id=str(author.get("id", "")),
+            author_handle=f"@{username}" if username else "", thread_key=f"post:{media_id}",
+            parent_external_id=str(value.get("parent_id", "")), is_public=True,
+        )
+
+    def reply_to_comment(self, channel, bearer: str, target: tuple[str, str]) -> str:
+        comment_id, text_ = target
+        answer = call("POST", f"{api_base(channel, GRAPH)}/{comment_id}/replies", bearer, json={"message": text_})
+        return _answer_id(answer, "id")
+
+
+def _messaging(event: dict, own_id: str) -> InboundMessage | None:
+    """One Messenger / Instagram messaging event: a message, an edit or an unsent message."""
+    sender = str(obj(event.get("sender")).get("id", ""))
+    if not sender or sender == own_id:
+        return None
+    sent_at = from_epoch(event.get("timestamp"), millis=True)
+    if isinstance(event.get("message_edit"), dict):
+        edit = event["message_edit"]
+        return InboundMessage(external_id=str(edit.get("mid", "")), text=text(edit.get("text")), author_id=sender,
+                              thread_key=f"dm:{sender}", event="edit") if edit.get("mid") else None
+    message = obj(event.get("message"))
+    if not message.get("mid") or message.get("is_echo"):
+        return None
+    return InboundMessage(
+        external_id=str(message["mid"]), text=text(message.get("text")), author_id=sender,
+        thread_key=f"dm:{sender}", parent_external_id=str(obj(message.get("reply_to")).get("mid", "")),
+        attachments=[_attachment(a) for a in dicts(message.get("attachments"))], sent_at=sent_at,
+        event="delete" if message.get("is_deleted") else "message",
+    )
+
+
+def _attachment(item: dict) -> dict:
+    payload = obj(item.get("payload"))
+    return {"type": text(item.get("type")) or "file", "url": text(payload.get("url")),
+            "name": text(payload.get("title")) or text(item.get("type")) or "Anhang"}
+
+
+def _comment_target(reply) -> tuple[str, str]:
+    """Answer the comment itself; a reply to a reply goes under its top-level comment (Meta nests one level)."""
+    post_id = reply.thread_key.removeprefix("post:")
+    parent = reply.extra.get("parent", "")
+    target = parent if parent and parent != post_id else reply.in_reply_to
+    if not target:
+        raise DeliveryError("Kein Kommentar zum Beantworten gefunden", permanent=True)
+    return target, reply.text
+
+
+def _answer_id(answer: dict, key: str) -> str:
+    value = answer.get(key) or answer.get("id")
+    if not value:
+        # The call succeeded, so the reply may be out: a retry could send it twice.
+        raise DeliveryError(f"Die Plattform hat keine ID zurückgegeben, bitte dort prüfen: {str(answer)[:200]}",
+                            permanent=True)
+    return str(value)
