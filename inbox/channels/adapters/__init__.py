@@ -23,4 +23,4 @@ def kinds() -> list[tuple[str, str]]:
 
 
 def _load() -> None:
-    from inbox.channels.adapters import webform  # noqa: F401
+    from inbox.channels.adapters import bluesky, email, mastodon, webform, youtube  # noqa: F401
