@@ -46,3 +46,14 @@ def inbound_body(channel, external_id: str) -> bytes | None:
         .where(Message.organization_id == channel.organization_id, Message.channel_id == channel.id,
                Message.external_id == external_id)
     )
+
+
+def conversation_external_ids(channel, message_id: int) -> list[str]:
+    """External ids of all messages in the conversation of one of our messages, oldest first."""
+    conversation_id = db.session.scalar(select(Message.conversation_id).where(
+        Message.organization_id == channel.organization_id, Message.id == message_id))
+    if conversation_id is None:
+        return []
+    return [i for i in db.session.scalars(
+        select(Message.external_id).where(Message.conversation_id == conversation_id,
+                                          Message.external_id.is_not(None)).order_by(Message.id)) if i]
