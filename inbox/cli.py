@@ -47,6 +47,10 @@ def demo(host: str, port: int, no_serve: bool):
     click.echo(f"  Pressestelle: presse.ordnungsamt@example.org / {DEMO_PASSWORD}")
     click.echo(f"  Admin:       admin@example.org / {DEMO_PASSWORD}")
     if not no_serve:
+        if not current_app.config.get("REDIS_URL"):
+            from inbox.channels.schedule import start_in_process
+
+            start_in_process(current_app._get_current_object())  # polls Mastodon, Bluesky, YouTube, IMAP
         current_app.run(host=host, port=port, use_reloader=False, threaded=True)
 
 
@@ -64,6 +68,10 @@ def worker(burst: bool):
     jobs.set_worker_app(current_app._get_current_object())
     # SimpleWorker runs jobs in this process: no fork per job, so the app and its pools are reused.
     queue = jobs.get_queue()
+    if not burst:
+        from inbox.channels.schedule import start_cron
+
+        start_cron(current_app._get_current_object(), jobs.redis_connection(), queue.name)
     SimpleWorker([queue], connection=jobs.redis_connection()).work(burst=burst, with_scheduler=True)
 
 

@@ -30,8 +30,12 @@ def count(model, **where) -> int:
     return db.session.scalar(query)
 
 
+def _id(channel_or_id) -> int:
+    return channel_or_id if isinstance(channel_or_id, int) else channel_or_id.id
+
+
 def inbound(channel) -> list[Message]:
-    return list(db.session.scalars(select(Message).where(Message.channel_id == channel.id,
+    return list(db.session.scalars(select(Message).where(Message.channel_id == _id(channel),
                                                          Message.direction == "in").order_by(Message.id)))
 
 
@@ -45,8 +49,9 @@ def raw_events(channel) -> list[RawEvent]:
 
 
 def fresh(channel) -> Channel:
+    channel_id = _id(channel)
     db.session.expire_all()
-    return db.session.get(Channel, channel.id)
+    return db.session.get(Channel, channel_id)
 
 
 def editor_replies(client, auth, create_user, org, conversation, text: str) -> Message:
