@@ -93,7 +93,11 @@ class _Mailbox:
             self.client = imaplib.IMAP4(host, port, timeout=30)
             if security == "starttls":
                 self.client.starttls(ssl.create_default_context())
-        self.client.login(self.creds.get("imap_user", ""), self.creds.get("imap_password", ""))
+        try:
+            self.client.login(self.creds.get("imap_user", ""), self.creds.get("imap_password", ""))
+        except imaplib.IMAP4.error:
+            self.client.shutdown()  # a refused login must not leave the socket open
+            raise
         return self
 
     def __exit__(self, *exc):
