@@ -49,6 +49,10 @@ def demo(host: str, port: int, no_serve: bool):
     if not no_serve:
         from werkzeug.serving import run_simple
 
+        if not current_app.config.get("REDIS_URL"):
+            from inbox.channels.schedule import start_in_process
+
+            start_in_process(current_app._get_current_object())  # polls Mastodon, Bluesky, YouTube, IMAP
         # app.run() refuses to serve from inside a CLI command; run_simple is what it would call.
         run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
@@ -67,6 +71,10 @@ def worker(burst: bool):
     jobs.set_worker_app(current_app._get_current_object())
     # SimpleWorker runs jobs in this process: no fork per job, so the app and its pools are reused.
     queue = jobs.get_queue()
+    if not burst:
+        from inbox.channels.schedule import start_cron
+
+        start_cron(current_app._get_current_object(), jobs.redis_connection(), queue.name)
     SimpleWorker([queue], connection=jobs.redis_connection()).work(burst=burst, with_scheduler=True)
 
 

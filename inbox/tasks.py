@@ -1,4 +1,5 @@
 """Imports every domain's jobs so TASKS knows them in web processes and workers alike."""
 
+from inbox.channels import polling as channel_polling  # noqa: F401
 from inbox.channels import tasks as channel_tasks  # noqa: F401
 from inbox.conversations import tasks as conversation_tasks  # noqa: F401

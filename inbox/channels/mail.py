@@ -15,11 +15,18 @@ def _smtp(channel) -> smtplib.SMTP:
     if not host:
         raise DeliveryError("Kein SMTP-Server für diesen Kanal eingetragen", permanent=True)
     client = smtplib.SMTP(host, int(settings.get("smtp_port", 25)), timeout=20)
-    if settings.get("smtp_starttls"):
+    if _flag(settings.get("smtp_starttls")):
         client.starttls()
     if creds.get("smtp_user"):
         client.login(creds["smtp_user"], creds.get("smtp_password", ""))
     return client
+
+
+def _flag(value) -> bool:
+    """Settings typed into a form arrive as text: "nein" must not switch STARTTLS on."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "ja", "yes", "on")
+    return bool(value)
 
 
 def build_reply(channel, reply) -> EmailMessage:

@@ -23,4 +23,14 @@ def kinds() -> list[tuple[str, str]]:
 
 
 def _load() -> None:
-    from inbox.channels.adapters import meta, threads, webform, whatsapp, x  # noqa: F401
+    from inbox.channels.adapters import (  # noqa: F401
+        bluesky,
+        email,
+        mastodon,
+        meta,
+        threads,
+        webform,
+        whatsapp,
+        x,
+        youtube,
+    )

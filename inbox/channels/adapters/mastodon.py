@@ -1,0 +1,126 @@
+"""Mastodon: mentions of the city's account (public and direct) are polled; replies are statuses.
+
+API: GET /api/v1/notifications?types[]=mention (newest first; since_id and max_id page through
+everything newer than the cursor), POST /api/v1/statuses with in_reply_to_id and visibility.
+"""
+
+from __future__ import annotations
+
+import json
+
+from inbox.channels import http, known
+from inbox.channels.adapters import register
+from inbox.channels.adapters._util import api_base, connection_message, credential, id_order, load_json, parse_time
+from inbox.channels.adapters.base import ChannelAdapter, DeliveryError, InboundMessage, ParseResult, PayloadError
+from inbox.channels.htmltext import html_to_text
+
+PAGE_SIZE = 40
+MAX_PAGES = 25
+PUBLIC_VISIBILITIES = ("public", "unlisted")
+DEFAULT_MAX_CHARS = 500
+
+
+@register
+class MastodonAdapter(ChannelAdapter):
+    kind = "mastodon"
+    label = "Mastodon"
+    polls = True
+    credential_fields = [("access_token", "Zugangstoken")]
+    setting_fields = [("api_base", "Server-Adresse (z. B. https://social.example.de)"),
+                      ("max_chars", "Zeichen pro Beitrag (Standard 500)"),
+                      ("poll_interval_seconds", "Abrufintervall in Sekunden (Standard 60)")]
+
+    def poll(self, channel, cursor: dict) -> tuple[list[bytes], dict]:
+        since = cursor.get("since_id") or None
+        notifications = _fetch_newer(channel, since)
+        notifications.sort(key=lambda n: id_order(str(n["id"])))
+        newest = str(notifications[-1]["id"]) if notifications else since
+        return [json.dumps(n).encode() for n in notifications], {**cursor, "since_id": newest}
+
+    def parse(self, channel, body: bytes, content_type: str) -> ParseResult:
+        notification = load_json(body)
+        status = notification.get("status")
+        if notification.get("type") != "mention" or not isinstance(status, dict):
+            return ParseResult()
+        return ParseResult(messages=[_message(channel, status)])
+
+    def send(self, channel, reply) -> str:
+        acct = reply.recipient_handle.lstrip("@")
+        text = reply.text if not acct or reply.text.startswith(f"@{acct}") else f"@{acct} {reply.text}"
+        limit = int((channel.settings or {}).get("max_chars") or DEFAULT_MAX_CHARS)
+        if len(text) > limit:
+            raise DeliveryError(f"Die Antwort ist {len(text)} Zeichen lang; Mastodon erlaubt hier {limit}.",
+                                permanent=True)
+        payload = {"status": text, "in_reply_to_id": reply.in_reply_to or None,
+                   "visibility": _visibility(channel, reply)}
+        # Mastodon drops a repeated POST with the same key: a retry after a lost answer posts nothing twice.
+        headers = {**_auth(channel), "Idempotency-Key": f"mitreden-reply-{reply.message_id}"}
+        response = http.request("POST", f"{api_base(channel)}/api/v1/statuses", json=payload, headers=headers)
+        return str(response.json()["id"])
+
+    def test_connection(self, channel) -> str:
+        def check():
+            account = http.request("GET", f"{api_base(channel)}/api/v1/accounts/verify_credentials",
+                                   headers=_auth(channel)).json()
+            return f"Verbunden als @{account['acct']}"
+
+        return connection_message(check)
+
+
+def _auth(channel) -> dict:
+    return {"Authorization": f"Bearer {credential(channel, 'access_token', 'Das Zugangstoken')}"}
+
+
+def _fetch_newer(channel, since: str | None) -> list[dict]:
+    """Every mention newer than since (all pages); on the first poll only the latest page."""
+    url = f"{api_base(channel)}/api/v1/notifications"
+    found: list[dict] = []
+    max_id = None
+    for _page in range(MAX_PAGES):
+        params = {"types[]": ["mention"], "limit": PAGE_SIZE, "since_id": since, "max_id": max_id}
+        page = http.request("GET", url, params={k: v for k, v in params.items() if v}, headers=_auth(channel)).json()
+        if not isinstance(page, list):
+            raise DeliveryError("Mastodon: unerwartete Antwort auf /api/v1/notifications")
+        found.extend(n for n in page if isinstance(n, dict) and n.get("id"))
+        if since is None or len(page) < PAGE_SIZE:
+            break
+        max_id = min((str(n["id"]) for n in page), key=id_order)
+    return found
+
+
+def _message(channel, status: dict) -> InboundMessage:
+    account = status.get("account") or {}
+    if not status.get("id") or not (account.get("id") or account.get("acct")):
+        raise PayloadError("mention without status id or account")
+    text = html_to_text(status.get("content") or "")
+    if status.get("spoiler_text"):
+        text = f"[Inhaltswarnung: {status['spoiler_text']}]\n{text}"
+    parent = str(status.get("in_reply_to_id") or "")
+    own_id = str(status["id"])
+    return InboundMessage(
+        external_id=own_id, text=text, author_id=str(account.get("id") or account.get("acct")),
+        author_handle=account.get("acct", ""), author_name=account.get("display_name", ""),
+        # A reply to something we hold continues that conversation; else the status it answers, or itself.
+        thread_key=known.thread_key_of(channel, [parent]) or parent or own_id,
+        parent_external_id=parent, is_public=status.get("visibility") in PUBLIC_VISIBILITIES,
+        attachments=[_attachment(a) for a in status.get("media_attachments") or []],
+        sent_at=parse_time(status.get("created_at")),
+    )
+
+
+def _attachment(media: dict) -> dict:
+    return {"type": media.get("type", ""), "url": media.get("url") or media.get("remote_url") or "",
+            "name": media.get("description") or "", "id": str(media.get("id", ""))}
+
+
+def _visibility(channel, reply) -> str:
+    """The citizen's own visibility: a direct message is answered directly, a public one in public."""
+    body = known.inbound_body(channel, reply.in_reply_to)
+    if body:
+        try:
+            visibility = json.loads(body)["status"]["visibility"]
+        except (ValueError, KeyError, TypeError):
+            visibility = None
+        if visibility in ("public", "unlisted", "private", "direct"):
+            return visibility
+    return "public" if reply.is_public else "direct"
