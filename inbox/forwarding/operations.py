@@ -190,7 +190,8 @@ def decline(forward: Forward, reason: str, suggested: Department | None, *, auth
     forward.suggested_department_id = suggested.id if suggested else None
     _settle(forward)
     _record(forward, "forward.declined", f"Fachamt {forward.department.name} hat abgelehnt",
-            actor_id=author_id, text=(reason + suggestion)[:500], suggested_department_id=forward.suggested_department_id)
+            actor_id=author_id, text=(reason + suggestion)[:500],
+            suggested_department_id=forward.suggested_department_id)
     _tell_editor(forward, f"{forward.department.name} hat Weiterleitung Nr. {forward.id} abgelehnt", "declined")
     return entry
 
