@@ -76,6 +76,10 @@ def create(conversation_id: int):
     department = db.session.get(Department, form.department.data or 0) if form.validate_on_submit() else None
     if department is None or department.organization_id != g.org_id:
         return _invalid(form, conversation)
+    due_at = _due(form)
+    if due_at is not None and due_at <= operations.clock.now():
+        flash("Das Fälligkeitsdatum liegt in der Vergangenheit.", "error")
+        return _back(conversation)
     uploads = [f for f in form.files.data or [] if f and f.filename]
     if len(uploads) > max_count:
         flash(f"Höchstens {max_count} Anhänge.", "error")
@@ -90,7 +94,7 @@ def create(conversation_id: int):
         return _back(conversation)
     forward = operations.create_forward(conversation, department, current_user.id, form.question.data.strip(),
                                         include_messages=form.include_messages.data,
-                                        include_contact=form.include_contact.data, due_at=_due(form))
+                                        include_contact=form.include_contact.data, due_at=due_at)
     for name, body in bodies:
         files.store(forward, name, body)
     db.session.commit()

@@ -161,3 +161,17 @@ def test_departments_cli(app, city):
     listing = runner.invoke(main, ["departments", "list", city.org.slug]).output
     assert "37\tFeuerwehr\tpresse.feuerwehr@rheinfeld.example\tfw@rheinfeld.example" in listing
     assert runner.invoke(main, ["departments", "add-member", city.org.slug, "99", "x@y.de"]).exit_code != 0
+
+
+def test_due_date_in_the_past_is_refused_and_a_future_one_kept(app, client, auth, city):
+    from inbox.forwarding.models import Forward
+
+    auth.login(city.editor)
+    url = f"/conversations/{city.conversation.id}/forwards"
+    client.post_form(url, {"department": city.ordnung.id, "question": "x", "due": "2020-01-01T10:00"},
+                     content_type="multipart/form-data")
+    assert "in der Vergangenheit" in client.get(f"/conversations/{city.conversation.id}").get_data(as_text=True)
+    client.post_form(url, {"department": city.ordnung.id, "question": "x", "due": "2099-01-02T10:00"},
+                     content_type="multipart/form-data")
+    due = db.session.scalar(select(Forward.due_at))
+    assert (due.year, due.month, due.day, due.hour) == (2099, 1, 2, 9)  # 10:00 Berlin is 09:00 UTC
