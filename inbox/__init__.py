@@ -113,3 +113,14 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(channel_admin_bp)
     csrf.exempt(webhooks_bp)
+    _register_forwarding(app)
+
+
+def _register_forwarding(app: Flask) -> None:
+    from inbox.forwarding.portal import bp as portal_bp
+    from inbox.forwarding.views import bp as forwarding_bp
+    from inbox.notifications.views import bp as notifications_bp
+    from inbox.orgs.views import bp as departments_bp
+
+    for blueprint in (forwarding_bp, portal_bp, notifications_bp, departments_bp):
+        app.register_blueprint(blueprint)

@@ -250,3 +250,104 @@ def channels_test(slug):
     click.echo(f"{slug}: {message}")
     if not ok:
         sys.exit(1)
+
+@main.group()
+def departments():
+    """Departments (Fachämter) and their press officers."""
+
+
+def _department(org, short_name: str):
+    from inbox.orgs.models import Department
+
+    department = db.session.scalar(select(Department).where(Department.organization_id == org.id,
+                                                            Department.short_name == short_name))
+    if department is None:
+        raise click.ClickException(f"no department {short_name!r} in {org.slug}")
+    return department
+
+
+@departments.command("add")
+@click.argument("org_slug")
+@click.argument("short_name")
+@click.argument("name")
+@click.option("--email", "press_email", default="", help="The press office's e-mail address.")
+@with_appcontext
+def departments_add(org_slug, short_name, name, press_email):
+    from inbox.orgs.departments import check
+    from inbox.orgs.operations import create_department
+
+    org = _org(org_slug)
+    try:
+        check(org.id, name, short_name, press_email)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    department = create_department(org, name, short_name, press_email.lower())
+    db.session.commit()
+    click.echo(f"department {department.short_name} ({department.name}) created in {org_slug}")
+
+
+@departments.command("list")
+@click.argument("org_slug")
+@with_appcontext
+def departments_list(org_slug):
+    from inbox.orgs.departments import list_departments, members
+
+    for department in list_departments(_org(org_slug).id):
+        people = ", ".join(u.email for u in members(department)) or "-"
+        click.echo(f"{department.short_name}\t{department.name}\t{department.press_email or '-'}\t{people}")
+
+
+@departments.command("add-member")
+@click.argument("org_slug")
+@click.argument("short_name")
+@click.argument("email")
+@click.option("--name", help="Name for a new account.")
+@click.option("--password", help="Password for a new account (asked when left out).")
+@with_appcontext
+def departments_add_member(org_slug, short_name, email, name, password):
+    from inbox.accounts.operations import create_user, find_user
+    from inbox.orgs.departments import add_member
+
+    department = _department(_org(org_slug), short_name)
+    try:
+        user = find_user(email)
+        if user is None:
+            if not name:
+                raise click.ClickException(f"no user {email}; give --name (and --password) to create one")
+            user = create_user(email, name, password or click.prompt("Passwort", hide_input=True,
+                                                                     confirmation_prompt=True))
+        add_member(department, user)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{user.email}: press_officer in {department.short_name} ({org_slug})")
+
+
+@main.group()
+def forwarding():
+    """Forwards to departments: the periodic jobs (run them from cron or a systemd timer)."""
+
+
+@forwarding.command("sweep")
+@with_appcontext
+def forwarding_sweep_command():
+    """Send due reminders and escalate overdue forwards (idempotent)."""
+    from inbox import jobs
+    from inbox.forwarding.sweep import sweep
+
+    counts = sweep()
+    db.session.commit()
+    jobs.run_ready()
+    click.echo(f"reminded {counts['reminded']}, escalated {counts['escalated']}")
+
+
+@forwarding.command("fetch-replies")
+@with_appcontext
+def forwarding_fetch_replies():
+    """Read answers sent by e-mail from the IMAP mailbox."""
+    from inbox import jobs
+    from inbox.forwarding.replies import fetch
+
+    outcome = fetch()
+    jobs.run_ready()
+    click.echo(", ".join(f"{k}: {v}" for k, v in sorted(outcome.items())) or "nothing to read")

@@ -3,3 +3,4 @@
 from inbox.channels import polling as channel_polling  # noqa: F401
 from inbox.channels import tasks as channel_tasks  # noqa: F401
 from inbox.conversations import tasks as conversation_tasks  # noqa: F401
+from inbox.forwarding import tasks as forwarding_tasks  # noqa: F401

@@ -15,3 +15,17 @@ def on_received(fn: Callable[[int], None]) -> Callable[[int], None]:
 def conversation_received(conversation_id: int) -> None:
     for fn in RECEIVED:
         fn(conversation_id)
+
+
+# Called after a conversation was resolved (forwarding closes its forwards here).
+RESOLVED: list[Callable[[int], None]] = []
+
+
+def on_resolved(fn: Callable[[int], None]) -> Callable[[int], None]:
+    RESOLVED.append(fn)
+    return fn
+
+
+def conversation_resolved(conversation_id: int) -> None:
+    for fn in RESOLVED:
+        fn(conversation_id)

@@ -168,6 +168,9 @@ def resolve(conversation: Conversation) -> None:
     conversation.status, conversation.resolved_at = "resolved", clock.now()
     db.session.flush()
     record(conversation.organization_id, "conversation.resolved", conversation, conversation_id=conversation.id)
+    from inbox.conversations.hooks import conversation_resolved
+
+    conversation_resolved(conversation.id)
 
 
 def reopen(conversation: Conversation, *, reason: str = "manual") -> None:

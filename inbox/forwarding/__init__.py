@@ -1,0 +1,1 @@
+"""Forwarding questions to department press offices until the citizen has an answer."""

@@ -1,0 +1,1 @@
+"""In-app notifications: a short text and a link for one user."""
