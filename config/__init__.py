@@ -13,6 +13,7 @@ DEFAULT_FILE = Path(__file__).with_name("default.toml")
 ENV_OVERRIDES = {
     "DATABASE_URL": ("database", "url"),
     "REDIS_URL": ("redis", "url"),
+    "MITREDEN_QUEUE": ("redis", "queue"),
     "MITREDEN_TIMEZONE": ("app", "timezone"),
     "MITREDEN_BUNDESLAND": ("app", "bundesland"),
 }

@@ -5,3 +5,16 @@ from inbox.audit.models import AuditEvent  # noqa: F401
 from inbox.channels.models import Channel, RawEvent  # noqa: F401
 from inbox.conversations.models import Contact, Conversation, Message, Note  # noqa: F401
 from inbox.orgs.models import Department, Organization, Team  # noqa: F401
+from inbox.rota.models import (  # noqa: F401
+    Absence,
+    EditorProfile,
+    HoursOverride,
+    Rota,
+    RotaAssignment,
+    RotaRun,
+    ShiftTemplateRow,
+    TeamHours,
+    Wish,
+)
+from inbox.routing.models import Acknowledgement, Alert, SweepMark  # noqa: F401
+from inbox.sla.models import ConversationSLA  # noqa: F401
