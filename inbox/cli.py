@@ -47,6 +47,9 @@ def demo(host: str, port: int, no_serve: bool):
     click.echo(f"  Pressestelle: presse.ordnungsamt@example.org / {DEMO_PASSWORD}")
     click.echo(f"  Admin:       admin@example.org / {DEMO_PASSWORD}")
     if not no_serve:
+        from inbox.routing.sweep import start_demo_thread
+
+        start_demo_thread(current_app._get_current_object())
         current_app.run(host=host, port=port, use_reloader=False, threaded=True)
 
 
@@ -64,6 +67,10 @@ def worker(burst: bool):
     jobs.set_worker_app(current_app._get_current_object())
     # SimpleWorker runs jobs in this process: no fork per job, so the app and its pools are reused.
     queue = jobs.get_queue()
+    if not burst:
+        from inbox.routing.tasks import schedule_next
+
+        schedule_next()  # the periodic routing sweep; its slot-named job id keeps it single across workers
     SimpleWorker([queue], connection=jobs.redis_connection()).work(burst=burst, with_scheduler=True)
 
 

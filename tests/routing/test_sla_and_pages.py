@@ -96,7 +96,7 @@ def test_lead_generates_edits_and_publishes_a_rota(team_setup, client, auth, app
     assert rota.status == "published" and rota.version == 1
 
 
-def test_editor_sees_own_shifts_and_private_feed(team_setup, publish, client, auth):
+def test_editor_sees_own_shifts_and_private_feed(team_setup, publish, client, auth, app):
     s = team_setup
     publish(s.team, [(s.anna, "2030-01-07", "F"), (s.ben, "2030-01-07", "S")])
     auth.login(s.anna)
@@ -104,14 +104,13 @@ def test_editor_sees_own_shifts_and_private_feed(team_setup, publish, client, au
     table = page[page.index('id="my-shifts"'):page.index("</table>")]
     assert "Mo 07.01.2030" in table and "Frühdienst" in table and "Spätdienst" not in table
     url = re.search(r'value="(http[^"]+\.ics)"', page).group(1)
-    auth.logout()
-    feed = client.get(url.split("localhost", 1)[1])
+    anonymous = app.test_client()
+    feed = anonymous.get(url.split("localhost", 1)[1])
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     assert b"DTSTART:20300107T060000Z" in feed.data and b"Sp\xc3\xa4tdienst" not in feed.data
-    auth.login(s.anna)
-    client.post_form("/meine-dienste/kalender-neu")
-    assert client.get(url.split("localhost", 1)[1]).status_code == 404
-    assert client.get("/rota/feed/" + "x" * 43 + ".ics").status_code == 404
+    assert client.post_form("/meine-dienste/kalender-neu").status_code == 303
+    assert anonymous.get(url.split("localhost", 1)[1]).status_code == 404
+    assert anonymous.get("/rota/feed/" + "x" * 43 + ".ics").status_code == 404
 
 
 def test_editor_cannot_open_the_grid_or_dashboard(team_setup, client, auth):
