@@ -174,8 +174,8 @@ def main() -> None:
     config = Path(f"/tmp/{queue}.toml")
     # Realistic state holds 200 open conversations per editor; a capacity above that keeps everyone eligible.
     config.write_text("[routing]\ncapacity = 1000\n")
-    env = {**os.environ, "MITREDEN_CONFIG": str(config), "DATABASE_URL": url, "REDIS_URL": args.redis, "MITREDEN_QUEUE": queue,
-           "SECRET_KEY": secret, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "MITREDEN_CONFIG": str(config), "DATABASE_URL": url, "REDIS_URL": args.redis,
+           "MITREDEN_QUEUE": queue, "SECRET_KEY": secret, "PYTHONPATH": str(ROOT)}
     os.environ.update({k: env[k] for k in ("MITREDEN_CONFIG", "DATABASE_URL", "REDIS_URL", "MITREDEN_QUEUE",
                                                      "SECRET_KEY")})
     try:

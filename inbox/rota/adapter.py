@@ -263,8 +263,6 @@ def store_plan(row: Rota, plan: sch.Rota, *, keep_before: dt.date | None = None)
 
 def ical_for(user: User, org_id: int) -> bytes:
     """The user's published shifts in every team of the organization, as an iCalendar file."""
-    from zoneinfo import ZoneInfo  # noqa: F401  (zone comes from the settings below)
-
     rows = db.session.scalars(select(Rota).join(RotaAssignment, RotaAssignment.rota_id == Rota.id)
                               .where(Rota.organization_id == org_id, Rota.status == "published",
                                      RotaAssignment.user_id == user.id).distinct())
@@ -275,6 +273,8 @@ def ical_for(user: User, org_id: int) -> bytes:
         templates.update(model.by_code)
         lo, hi = sch.month_range(row.year, row.month)
         first, last = min(first or lo, lo), max(last or hi, hi)
-    today = dt.date.today()
+    from inbox.core import clock
+
+    today = clock.now().astimezone(calendar_zone()).date()
     rota = sch.Rota(first or today, last or today, items, list(templates.values()), calendar_zone().key)
     return sch.rota_to_ical(rota, name=f"Dienstplan {user.name}", editor_id=user.id)

@@ -4,8 +4,8 @@ import os
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
