@@ -106,8 +106,10 @@ def _register_blueprints(app: Flask) -> None:
     from inbox.channels.webhooks import bp as webhooks_bp
     from inbox.channels.whatsapp_views import bp as whatsapp_bp
     from inbox.conversations.views import bp as conversations_bp
+    from inbox.rota.views import bp as rota_bp
+    from inbox.routing.views import bp as routing_bp
 
-    for blueprint in (accounts_bp, conversations_bp, channels_bp, webhooks_bp, whatsapp_bp):
+    for blueprint in (accounts_bp, conversations_bp, channels_bp, webhooks_bp, whatsapp_bp, rota_bp, routing_bp):
         app.register_blueprint(blueprint)
     from inbox.channels.admin import bp as channel_admin_bp
 

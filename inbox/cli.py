@@ -53,6 +53,9 @@ def demo(host: str, port: int, no_serve: bool):
             from inbox.channels.schedule import start_in_process
 
             start_in_process(current_app._get_current_object())  # polls Mastodon, Bluesky, YouTube, IMAP
+        from inbox.routing.sweep import start_demo_thread
+
+        start_demo_thread(current_app._get_current_object())  # shifts, queue, SLAs, forward reminders
         # app.run() refuses to serve from inside a CLI command; run_simple is what it would call.
         run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
@@ -75,6 +78,10 @@ def worker(burst: bool):
         from inbox.channels.schedule import start_cron
 
         start_cron(current_app._get_current_object(), jobs.redis_connection(), queue.name)
+
+        from inbox.routing.tasks import schedule_next
+
+        schedule_next()  # the periodic routing sweep; its slot-named job id keeps it single across workers
     SimpleWorker([queue], connection=jobs.redis_connection()).work(burst=burst, with_scheduler=True)
 
 

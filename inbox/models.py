@@ -7,3 +7,16 @@ from inbox.conversations.models import Contact, Conversation, Message, Note  # n
 from inbox.forwarding.models import Forward, ForwardEntry, ForwardFile, ForwardLinkUse  # noqa: F401
 from inbox.notifications.models import Notification  # noqa: F401
 from inbox.orgs.models import Department, Organization, Team  # noqa: F401
+from inbox.rota.models import (  # noqa: F401
+    Absence,
+    EditorProfile,
+    HoursOverride,
+    Rota,
+    RotaAssignment,
+    RotaRun,
+    ShiftTemplateRow,
+    TeamHours,
+    Wish,
+)
+from inbox.routing.models import Acknowledgement, Alert, SweepMark  # noqa: F401
+from inbox.sla.models import ConversationSLA  # noqa: F401

@@ -19,18 +19,27 @@ VIEWS = {
     "open": "Alle offenen",
     "resolved": "Erledigt",
 }
+SORTS = {"recent": "Neueste Aktivität", "urgency": "Dringlichkeit"}
 # Message and note events are shown as the message or note itself.
 QUIET_ACTIONS = ("message.received", "message.replied", "note.added")
 
 
 def inbox_page(org_id: int, user_id: int, *, view: str, team_ids: set[int] | None, channel_id: int | None,
-               page: int, page_size: int) -> tuple[list[Conversation], bool]:
-    """One page of the inbox, newest activity first; the flag says whether a next page exists."""
+               page: int, page_size: int, sort: str = "recent") -> tuple[list[Conversation], bool]:
+    """One page of the inbox, newest activity first (or earliest SLA due time first); the flag says whether a
+    next page exists."""
     query = _filtered(select(Conversation), org_id, user_id, view, team_ids, channel_id)
-    query = (query.options(joinedload(Conversation.contact), joinedload(Conversation.channel),
-                           joinedload(Conversation.assignee))
-             .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
-             .offset((page - 1) * page_size).limit(page_size + 1))
+    query = query.options(joinedload(Conversation.contact), joinedload(Conversation.channel),
+                          joinedload(Conversation.assignee))
+    if sort == "urgency":
+        from inbox.sla.models import ConversationSLA
+
+        # Due times are stored on the SLA row, so urgency is an indexed join, not a computation per request.
+        query = (query.outerjoin(ConversationSLA, ConversationSLA.conversation_id == Conversation.id)
+                 .order_by(ConversationSLA.due_at.is_(None), ConversationSLA.due_at, Conversation.id))
+    else:
+        query = query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+    query = query.offset((page - 1) * page_size).limit(page_size + 1)
     rows = list(db.session.scalars(query))
     return rows[:page_size], len(rows) > page_size
 

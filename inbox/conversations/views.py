@@ -35,14 +35,20 @@ def inbox():
     view = request.args.get("view", "open")
     if view not in queries.VIEWS:
         abort(400)
+    sort = request.args.get("sort", "recent")
+    if sort not in queries.SORTS:
+        abort(400)
     channel_id = request.args.get("channel", type=int)
     page = max(request.args.get("page", 1, type=int), 1)
     rows, has_next = queries.inbox_page(g.org_id, current_user.id, view=view, team_ids=team_ids(),
-                                        channel_id=channel_id, page=page,
+                                        channel_id=channel_id, page=page, sort=sort,
                                         page_size=current_app.config["SETTINGS"]["app"]["page_size"])
     channels = db.session.scalars(select(Channel).where(Channel.organization_id == g.org_id).order_by(Channel.name))
+    from inbox.sla.operations import due_for
+
     return render_template("conversations/inbox.html", rows=rows, has_next=has_next, page=page, view=view,
-                           views=queries.VIEWS, channels=list(channels), channel_id=channel_id)
+                           views=queries.VIEWS, channels=list(channels), channel_id=channel_id, sort=sort,
+                           sorts=queries.SORTS, sla=due_for([c.id for c in rows]))
 
 
 def _conversation(conversation_id: int) -> Conversation:

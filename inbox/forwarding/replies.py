@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from inbox.accounts.models import Membership, User
 from inbox.audit.operations import record
+from inbox.core import mailer
 from inbox.extensions import db
-from inbox.forwarding import mailer
 from inbox.forwarding.models import ACTIVE, Forward, ForwardEntry
 from inbox.forwarding.operations import answer
 

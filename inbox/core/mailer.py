@@ -1,4 +1,4 @@
-"""E-mail for forwards: building the messages and sending them over SMTP with the [mail] settings."""
+"""Outgoing e-mail with the [mail] settings: forwards, reminders, escalations and alerts to leads."""
 
 from __future__ import annotations
 

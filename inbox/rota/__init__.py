@@ -1,0 +1,1 @@
+"""Shift planning in the product: templates, monthly rotas, absences, wishes, service hours."""

@@ -1,0 +1,143 @@
+"""Rota data per team: shift templates, service hours, monthly rotas, absences, wishes, editor profiles."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inbox.accounts.models import User
+from inbox.core.models import OrgScoped, Timestamped
+from inbox.core.types import UTCDateTime
+from inbox.extensions import db
+
+DAY_TYPES = ("workday", "weekend", "holiday")
+ABSENCE_KINDS = {"vacation": "Urlaub", "sick": "Krankheit", "training": "Fortbildung"}
+OVERRIDE_KINDS = {"crisis": "Krisenmodus (rund um die Uhr)", "closed": "Geschlossen", "hours": "Andere Zeiten"}
+ROTA_STATES = {"draft": "Entwurf", "published": "Veröffentlicht"}
+
+
+class ShiftTemplateRow(OrgScoped, db.Model):
+    """A kind of shift a team plans, with the headcount it needs per day type."""
+
+    __tablename__ = "shift_template"
+    __table_args__ = (UniqueConstraint("team_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(100))
+    start: Mapped[str] = mapped_column(String(5))
+    end: Mapped[str] = mapped_column(String(5))
+    day_types: Mapped[list] = mapped_column(JSON, default=list)
+    headcount: Mapped[dict] = mapped_column(JSON, default=dict)
+    skills: Mapped[list] = mapped_column(JSON, default=list)
+    break_minutes: Mapped[int | None]
+    late: Mapped[bool] = mapped_column(default=False)
+
+
+class TeamHours(OrgScoped, db.Model):
+    """A team's weekly service hours; teams without a row use the settings' [service_hours]."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), unique=True)
+    weekly: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class HoursOverride(OrgScoped, Timestamped, db.Model):
+    """Different hours for a date range: crisis mode around the clock, a closure, shorter hours."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    first: Mapped[date] = mapped_column(Date)
+    last: Mapped[date] = mapped_column(Date)
+    slots: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+
+class EditorProfile(OrgScoped, db.Model):
+    """What routing and planning know about one editor: contract, skills, limits, capacity, presence."""
+
+    __table_args__ = (UniqueConstraint("organization_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    contract_hours_week: Mapped[float] = mapped_column(default=39.0)
+    skills: Mapped[list] = mapped_column(JSON, default=list)
+    # Channel kinds this editor takes; empty means every channel.
+    channel_kinds: Mapped[list] = mapped_column(JSON, default=list)
+    limits: Mapped[dict] = mapped_column(JSON, default=dict)
+    capacity: Mapped[int | None]
+    away_reason: Mapped[str] = mapped_column(String(32), default="")
+    away_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    user: Mapped[User] = relationship()
+
+
+class Rota(OrgScoped, Timestamped, db.Model):
+    """A team's plan for one month; editors see it once published."""
+
+    __table_args__ = (UniqueConstraint("team_id", "year", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int]
+    month: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    version: Mapped[int] = mapped_column(default=0)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    assignments: Mapped[list[RotaAssignment]] = relationship(cascade="all, delete-orphan",
+                                                            order_by="RotaAssignment.day")
+
+
+class RotaAssignment(OrgScoped, db.Model):
+    __table_args__ = (UniqueConstraint("rota_id", "user_id", "day"), Index("ix_rota_assignment_day", "rota_id", "day"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rota_id: Mapped[int] = mapped_column(ForeignKey("rota.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    template_code: Mapped[str] = mapped_column(String(8))
+
+
+class Absence(OrgScoped, Timestamped, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    first: Mapped[date] = mapped_column(Date)
+    last: Mapped[date] = mapped_column(Date)
+
+    user: Mapped[User] = relationship()
+
+
+class Wish(OrgScoped, Timestamped, db.Model):
+    """A day off (no template) or a preferred shift on a date."""
+
+    __tablename__ = "rota_wish"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    template_code: Mapped[str] = mapped_column(String(8), default="")
+    weight: Mapped[int] = mapped_column(default=1)
+
+    user: Mapped[User] = relationship()
+
+
+class RotaRun(OrgScoped, Timestamped, db.Model):
+    """One solver run for a rota; the job writes its progress here while it searches."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rota_id: Mapped[int] = mapped_column(ForeignKey("rota.id", ondelete="CASCADE"), index=True)
+    replan: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    solutions: Mapped[int] = mapped_column(default=0)
+    best_objective: Mapped[float | None]
+    elapsed: Mapped[float] = mapped_column(default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,167 @@
+"""Changes to rotas, absences, wishes, profiles and service hours. Each function flushes; callers commit."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from sqlalchemy import select
+
+from inbox.audit.operations import record
+from inbox.core import clock
+from inbox.extensions import db
+from inbox.jobs import enqueue
+from inbox.orgs.models import Team
+from inbox.rota import adapter
+from inbox.rota.models import (
+    ABSENCE_KINDS,
+    Absence,
+    EditorProfile,
+    HoursOverride,
+    Rota,
+    RotaAssignment,
+    RotaRun,
+    TeamHours,
+    Wish,
+)
+
+
+def rota_for(team: Team, year: int, month: int) -> Rota:
+    row = db.session.scalar(select(Rota).where(Rota.team_id == team.id, Rota.year == year, Rota.month == month))
+    if row is None:
+        row = Rota(organization_id=team.organization_id, team_id=team.id, year=year, month=month, status="draft")
+        db.session.add(row)
+        db.session.flush()
+        record(team.organization_id, "rota.created", row, year=year, month=month)
+    return row
+
+
+def save_cells(rota: Rota, cells: dict[tuple[int, date], str]) -> int:
+    """Set each (editor, day) cell to a template code or "" (free); returns how many cells changed."""
+    current = {(a.user_id, a.day): a for a in rota.assignments}
+    changed = 0
+    for key, code in cells.items():
+        existing = current.get(key)
+        if existing and existing.template_code == code:
+            continue
+        if not existing and not code:
+            continue
+        changed += 1
+        if existing and code:
+            existing.template_code = code
+        elif existing:
+            rota.assignments.remove(existing)
+        else:
+            rota.assignments.append(RotaAssignment(organization_id=rota.organization_id, user_id=key[0], day=key[1],
+                                                   template_code=code))
+    if changed:
+        if rota.status == "published":
+            rota.version += 1
+        db.session.flush()
+        record(rota.organization_id, "rota.edited", rota, cells=changed, version=rota.version)
+    return changed
+
+
+def publish(rota: Rota) -> None:
+    rota.status, rota.published_at = "published", clock.now()
+    rota.version += 1
+    db.session.flush()
+    record(rota.organization_id, "rota.published", rota, version=rota.version)
+
+
+def start_run(rota: Rota, *, replan: bool = False) -> RotaRun:
+    from inbox.rota.tasks import generate_rota
+
+    run = RotaRun(organization_id=rota.organization_id, rota_id=rota.id, replan=replan, status="queued")
+    db.session.add(run)
+    db.session.flush()
+    record(rota.organization_id, "rota.run_started", run, rota_id=rota.id, replan=replan)
+    enqueue(generate_rota, run.id)
+    return run
+
+
+def add_absence(org_id: int, user_id: int, kind: str, first: date, last: date) -> Absence:
+    if kind not in ABSENCE_KINDS:
+        raise ValueError("Unbekannte Art der Abwesenheit")
+    if last < first:
+        raise ValueError("Das Ende liegt vor dem Beginn.")
+    absence = Absence(organization_id=org_id, user_id=user_id, kind=kind, first=first, last=last)
+    db.session.add(absence)
+    db.session.flush()
+    record(org_id, "absence.added", absence, user_id=user_id, kind=kind)
+    return absence
+
+
+def delete_absence(absence: Absence) -> None:
+    record(absence.organization_id, "absence.deleted", absence, user_id=absence.user_id)
+    db.session.delete(absence)
+    db.session.flush()
+
+
+def add_wish(org_id: int, user_id: int, day: date, template_code: str = "", weight: int = 1) -> Wish:
+    wish = Wish(organization_id=org_id, user_id=user_id, day=day, template_code=template_code,
+                weight=max(1, min(weight, 10)))
+    db.session.add(wish)
+    db.session.flush()
+    record(org_id, "wish.added", wish, user_id=user_id)
+    return wish
+
+
+def update_profile(org_id: int, user_id: int, *, contract_hours_week: float, skills: list[str],
+                   channel_kinds: list[str], capacity: int | None, limits: dict) -> EditorProfile:
+    row = adapter.profile(org_id, user_id)
+    row.contract_hours_week, row.skills, row.channel_kinds = contract_hours_week, skills, channel_kinds
+    row.capacity, row.limits = capacity, limits
+    db.session.flush()
+    record(org_id, "profile.updated", row, user_id=user_id)
+    return row
+
+
+def set_away(org_id: int, user_id: int, reason: str) -> EditorProfile:
+    """reason "" means back at work; otherwise e.g. "break" or "meeting"."""
+    row = adapter.profile(org_id, user_id)
+    row.away_reason, row.away_since = reason, clock.now() if reason else None
+    db.session.flush()
+    record(org_id, "profile.away" if reason else "profile.back", row, user_id=user_id, reason=reason)
+    return row
+
+
+def reset_feed_token(org_id: int, user_id: int) -> str:
+    row = adapter.profile(org_id, user_id)
+    row.feed_token = secrets.token_urlsafe(32)
+    db.session.flush()
+    record(org_id, "profile.feed_token_reset", row, user_id=user_id)
+    return row.feed_token
+
+
+def set_hours(team: Team, weekly: dict[str, str]) -> TeamHours:
+    checked = {day: adapter.check_slots(text) for day, text in weekly.items()}
+    row = db.session.scalar(select(TeamHours).where(TeamHours.team_id == team.id))
+    if row is None:
+        row = TeamHours(organization_id=team.organization_id, team_id=team.id, weekly={})
+        db.session.add(row)
+    row.weekly = checked
+    db.session.flush()
+    record(team.organization_id, "team.hours_changed", row, team_id=team.id)
+    return row
+
+
+def add_override(team: Team, kind: str, first: date, last: date, slots: str = "", reason: str = "",
+                 user_id: int | None = None) -> HoursOverride:
+    """Crisis mode (24/7), a closure or other hours for a date range; later overrides win."""
+    if last < first:
+        raise ValueError("Das Ende liegt vor dem Beginn.")
+    if kind == "hours":
+        slots = adapter.check_slots(slots)
+    row = HoursOverride(organization_id=team.organization_id, team_id=team.id, kind=kind, first=first, last=last,
+                        slots=slots if kind == "hours" else "", reason=reason, created_by_id=user_id)
+    db.session.add(row)
+    db.session.flush()
+    record(team.organization_id, "team.override_added", row, team_id=team.id, kind=kind, reason=reason)
+    return row
+
+
+def delete_override(row: HoursOverride) -> None:
+    record(row.organization_id, "team.override_removed", row, team_id=row.team_id, kind=row.kind)
+    db.session.delete(row)
+    db.session.flush()
