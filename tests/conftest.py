@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import uuid
+from datetime import datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -118,10 +119,16 @@ def _empty_tables(db) -> None:
                 conn.execute(text(f'DELETE FROM "{table}"'))
 
 
+# A Wednesday morning inside service hours: tests must not depend on the hour CI happens to run at.
+TEST_START = datetime(2026, 11, 18, 10, 0, tzinfo=clock.BERLIN)
+
+
 @pytest.fixture(autouse=True)
-def _real_clock():
+def _test_clock():
+    clock.start_at(TEST_START)
     yield
     clock.set_time(None)
+    clock.start_at(None)
 
 
 @pytest.fixture

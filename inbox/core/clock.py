@@ -8,11 +8,18 @@ from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
 _frozen: datetime | None = None
+_offset = timedelta(0)
 
 
 def now() -> datetime:
     """Current time, timezone-aware in UTC."""
-    return _frozen if _frozen is not None else datetime.now(UTC)
+    return _frozen if _frozen is not None else datetime.now(UTC) + _offset
+
+
+def start_at(moment: datetime | None) -> None:
+    """Let time run on from moment (tests that must not depend on the hour they run at); None: real time."""
+    global _offset
+    _offset = moment - datetime.now(UTC) if moment is not None else timedelta(0)
 
 
 def set_time(moment: datetime | None) -> None:

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from inbox.accounts.models import Membership, User
 from inbox.conversations.models import Conversation
+from inbox.core import mailer
 from inbox.core.web import local_time
 from inbox.extensions import db
-from inbox.forwarding import links, mailer
+from inbox.forwarding import links
 from inbox.forwarding.models import Forward
 
 SUBJECTS = {

@@ -10,8 +10,9 @@ from flask import current_app
 from inbox.accounts.models import User
 from inbox.audit.operations import record
 from inbox.conversations.hooks import on_resolved
-from inbox.core import mailer, mails
+from inbox.core import mailer
 from inbox.extensions import db
+from inbox.forwarding import mails
 from inbox.forwarding.models import Forward
 from inbox.jobs import enqueue, task
 
