@@ -97,23 +97,24 @@ def run(size: int, limit: float, workers: int, params: dict | None = None) -> di
     r = solve(p, time_limit=limit, workers=workers, params=params)
     violations = len(validate(r.rota, p.editors, p.calendar, p.absences)) if r.rota else -1
     return {"size": size, "status": r.status, "first": r.time_to_first, "total": r.wall_time,
-            "objective": r.objective, "gap": r.gap, "fair": r.fairness, "under": sum(s.needed - s.present for s in
-                                                                                   r.understaffed),
+            "objective": r.objective, "gap": r.gap, "fair": r.fairness, "share": r.fair_share_deviation,
+            "under": sum(s.needed - s.present for s in r.understaffed),
             "over": sum(s.present - s.needed for s in r.overstaffed), "violations": violations,
             "wishes": f"{r.wishes_honoured}/{r.wishes_total}"}
 
 
 HEADER = (f"{'editors':>7} {'status':>8} {'first s':>8} {'total s':>8} {'objective':>10} {'gap %':>6} "
-          f"{'spread w/l/h':>12} {'under':>5} {'over':>5} {'wishes':>7} {'viol':>4}")
+          f"{'spread w/l/h':>12} {'share dev w/l/h':>15} {'under':>5} {'over':>5} {'wishes':>7} {'viol':>4}")
 
 
 def row(label: str, r: dict) -> str:
     fair = "/".join(str(r["fair"].get(k, 0)) for k in ("weekend", "late", "holiday"))
+    share = "/".join(f"{r['share'].get(k, 0):.1f}" for k in ("weekend", "late", "holiday"))
     first = f"{r['first']:.2f}" if r["first"] is not None else "-"
     objective = f"{r['objective']:.0f}" if r["objective"] is not None else "-"
     gap = f"{100 * r['gap']:.2f}" if r["gap"] is not None else "-"
     return (f"{label:>7} {r['status']:>8} {first:>8} {r['total']:>8.2f} {objective:>10} {gap:>6} {fair:>12} "
-            f"{r['under']:>5} {r['over']:>5} {r['wishes']:>7} {r['violations']:>4}")
+            f"{share:>15} {r['under']:>5} {r['over']:>5} {r['wishes']:>7} {r['violations']:>4}")
 
 
 def main() -> None:
