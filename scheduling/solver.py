@@ -104,27 +104,19 @@ class SolveResult:
 
 
 class _Watcher(cp_model.CpSolverSolutionCallback):
-    """Records when the first plan arrived and forwards progress to the app.
-
-    In the soft phase the solver's objective lacks the capped primary part; ``offset`` adds it back.
-    """
+    """Records when the first plan arrived and forwards progress to the app."""
 
     def __init__(self, started: float, progress: Progress | None) -> None:
         super().__init__()
         self.started, self.progress, self.first = started, progress, None
-        self.offset = None
 
     def on_solution_callback(self) -> None:
         elapsed = time.perf_counter() - self.started
         if self.first is None:
             self.first = elapsed
         if self.progress:
-            extra = self.value(self.offset) if self.offset is not None else 0
-            self.progress(self.objective_value + extra, elapsed)
+            self.progress(self.objective_value, elapsed)
 
-
-#: Most of the time limit the primary phase (staffing and changes) may use; it stops once proven optimal.
-STAFFING_SHARE = 0.4
 
 #: Parameters chosen from the measurements in docs/scheduling.md (2-core machine).
 DEFAULT_PARAMS: Mapping[str, object] = {"extra_subsolvers": ["max_lp_sym"]}
@@ -134,18 +126,16 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
           params: Mapping[str, object] | None = None, hint: bool = True) -> SolveResult:
     """Plan the problem's period.
 
-    The objective is lexicographic: first staffing (and, when re-planning, changes to the published
-    rota), then the soft goals (fairness, hours, wishes) without worsening the first part.
+    One CP-SAT search on the weighted sum of all penalties (see :class:`~scheduling.model.Weights`);
+    a missing person (1000 points) outweighs what the soft goals can gain from one shift.
 
     Args:
         problem: What to plan.
-        time_limit: Wall-clock limit in seconds for both phases together.
+        time_limit: Wall-clock limit in seconds for the search.
         workers: CP-SAT worker threads; 2 suits the 2-core production machine.
         progress: Called as ``progress(objective, elapsed_seconds)`` for every improving plan.
         params: Extra ``CpSolverParameters`` fields (e.g. ``{"symmetry_level": 2}``) for tuning.
-        hint: Two phases seeded with a greedy plan (published assignments first): staffing until
-            proven optimal (at most ``STAFFING_SHARE`` of the limit), then the soft goals with the
-            staffing capped at that plan's value. ``False`` runs one plain search on the weighted sum.
+        hint: Seed the search with a greedy day-by-day plan (published assignments first).
 
     Returns:
         The plan and its figures; when no lawful plan exists, ``rota`` is ``None`` and
@@ -156,55 +146,11 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
     rm = RotaModel(problem, problem.editors, problem.headcount_hard).build()
     if hint:
         _add_hint(rm, greedy_plan(rm))
-        primary = _primary_phase(rm, time_limit * STAFFING_SHARE, workers, params, watcher)
-        if primary.status == cp_model.INFEASIBLE:
-            return _no_plan(problem, "INFEASIBLE", time_limit, workers, started)
-        if primary.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return _soft_phase(rm, primary, time_limit, workers, params, watcher)
     solver = _solver(time_limit - (time.perf_counter() - started), workers, params)
     status = solver.solve(rm.m, watcher)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _no_plan(problem, solver.status_name(status), time_limit, workers, started)
     return _result(rm, solver, solver.status_name(status), watcher, started)
-
-
-@dataclass(frozen=True)
-class _Primary:
-    status: int
-    value: int = 0
-    bound: float = 0.0
-
-
-def _primary_phase(rm: RotaModel, limit: float, workers: int, params, watcher: _Watcher) -> _Primary:
-    """Minimise staffing (and changes) alone; its plan becomes the hint of the soft phase."""
-    rm.m.minimize(rm.primary_cost())
-    solver = _solver(limit, workers, params)
-    first = _Watcher(watcher.started, None)
-    status = solver.solve(rm.m, first)
-    rm.m.minimize(rm.primary_cost() + rm.soft_cost())
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _Primary(status)
-    watcher.first = first.first
-    rm.m.clear_hints()
-    for var in rm.x.values():
-        rm.m.add_hint(var, solver.boolean_value(var))
-    return _Primary(status, round(solver.objective_value), solver.best_objective_bound)
-
-
-def _soft_phase(rm: RotaModel, primary: _Primary, time_limit: float, workers: int, params,
-                watcher: _Watcher) -> SolveResult:
-    """Minimise the soft goals with the primary part capped at the first phase's plan."""
-    rm.m.add(rm.primary_cost() <= primary.value)
-    rm.m.minimize(rm.soft_cost())
-    watcher.offset = rm.primary_cost()
-    solver = _solver(time_limit - (time.perf_counter() - watcher.started), workers, params)
-    status = solver.solve(rm.m, watcher)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _no_plan(rm.p, solver.status_name(status), time_limit, workers, watcher.started)
-    proven = primary.status == cp_model.OPTIMAL
-    bound = primary.value + solver.best_objective_bound if proven else primary.bound
-    name = "OPTIMAL" if proven and status == cp_model.OPTIMAL else "FEASIBLE"
-    return _result(rm, solver, name, watcher, watcher.started, bound)
 
 
 def _add_hint(rm: RotaModel, chosen: set[Key]) -> None:
@@ -224,13 +170,11 @@ def _solver(time_limit: float, workers: int, params: Mapping[str, object] | None
     return solver
 
 
-def _result(rm: RotaModel, solver: cp_model.CpSolver, status: str, watcher: _Watcher, started: float,
-            bound: float | None = None) -> SolveResult:
+def _result(rm: RotaModel, solver: cp_model.CpSolver, status: str, watcher: _Watcher, started: float) -> SolveResult:
     chosen = {k for k, v in rm.x.items() if solver.boolean_value(v)}
     p = rm.p
     rota = Rota(p.first, p.last, rm.assignments(solver.boolean_value), p.model.templates, p.calendar.zone.key)
-    objective = solver.value(rm.primary_cost() + rm.soft_cost())
-    bound = solver.best_objective_bound if bound is None else min(bound, objective)
+    objective, bound = solver.objective_value, solver.best_objective_bound
     under, over = shortfalls(rm, chosen)
     wishes = [w for w in p.wishes if p.first <= w.date <= p.last]
     return SolveResult(
