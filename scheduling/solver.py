@@ -135,7 +135,8 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
         workers: CP-SAT worker threads; 2 suits the 2-core production machine.
         progress: Called as ``progress(objective, elapsed_seconds)`` for every improving plan.
         params: Extra ``CpSolverParameters`` fields (e.g. ``{"symmetry_level": 2}``) for tuning.
-        hint: Seed the search with a greedy day-by-day plan (published assignments first).
+        hint: When re-planning, seed the search with the published rota completed greedily day by day.
+            Fresh plans get no hint: measured, the greedy plan slowed CP-SAT down (docs/scheduling.md).
 
     Returns:
         The plan and its figures; when no lawful plan exists, ``rota`` is ``None`` and
@@ -144,7 +145,7 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
     started = time.perf_counter()
     watcher = _Watcher(started, progress)
     rm = RotaModel(problem, problem.editors, problem.headcount_hard).build()
-    if hint:
+    if hint and problem.published is not None:
         _add_hint(rm, greedy_plan(rm))
     solver = _solver(time_limit - (time.perf_counter() - started), workers, params)
     status = solver.solve(rm.m, watcher)
