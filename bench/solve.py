@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import random
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -22,9 +23,11 @@ from scheduling import (  # noqa: E402
     Editor,
     EditorLimits,
     Override,
+    Rota,
     RotaProblem,
     ShiftModel,
     Wish,
+    on_shift,
     solve,
     validate,
 )
@@ -97,23 +100,43 @@ def run(size: int, limit: float, workers: int, params: dict | None = None) -> di
     r = solve(p, time_limit=limit, workers=workers, params=params)
     violations = len(validate(r.rota, p.editors, p.calendar, p.absences)) if r.rota else -1
     return {"size": size, "status": r.status, "first": r.time_to_first, "total": r.wall_time,
-            "objective": r.objective, "gap": r.gap, "fair": r.fairness, "under": sum(s.needed - s.present for s in
-                                                                                   r.understaffed),
+            "objective": r.objective, "gap": r.gap, "fair": r.fairness, "share": r.fair_share_deviation,
+            "under": sum(s.needed - s.present for s in r.understaffed),
             "over": sum(s.present - s.needed for s in r.overstaffed), "violations": violations,
-            "wishes": f"{r.wishes_honoured}/{r.wishes_total}"}
+            "wishes": f"{r.wishes_honoured}/{r.wishes_total}", "rota": r.rota, "calendar": p.calendar}
 
 
 HEADER = (f"{'editors':>7} {'status':>8} {'first s':>8} {'total s':>8} {'objective':>10} {'gap %':>6} "
-          f"{'spread w/l/h':>12} {'under':>5} {'over':>5} {'wishes':>7} {'viol':>4}")
+          f"{'spread w/l/h':>12} {'share dev w/l/h':>15} {'under':>5} {'over':>5} {'wishes':>7} {'viol':>4}")
 
 
 def row(label: str, r: dict) -> str:
     fair = "/".join(str(r["fair"].get(k, 0)) for k in ("weekend", "late", "holiday"))
+    share = "/".join(f"{r['share'].get(k, 0):.1f}" for k in ("weekend", "late", "holiday"))
     first = f"{r['first']:.2f}" if r["first"] is not None else "-"
     objective = f"{r['objective']:.0f}" if r["objective"] is not None else "-"
     gap = f"{100 * r['gap']:.2f}" if r["gap"] is not None else "-"
     return (f"{label:>7} {r['status']:>8} {first:>8} {r['total']:>8.2f} {objective:>10} {gap:>6} {fair:>12} "
-            f"{r['under']:>5} {r['over']:>5} {r['wishes']:>7} {r['violations']:>4}")
+            f"{share:>15} {r['under']:>5} {r['over']:>5} {r['wishes']:>7} {r['violations']:>4}")
+
+
+def lookup_rates(cal: BusinessCalendar, rota: Rota, calls: int = 50_000, rounds: int = 3) -> str:
+    """Calls per second of ``is_open``, ``on_shift`` and both (one routing decision) at random instants."""
+    rng = random.Random(7)
+    start = dt.datetime(YEAR, MONTH, 1, tzinfo=dt.UTC).timestamp()
+    instants = [dt.datetime.fromtimestamp(start + rng.random() * 31 * 86400, dt.UTC) for _ in range(calls)]
+    checks = {"is_open": lambda t: cal.is_open(t), "on_shift": lambda t: on_shift(rota, t),
+              "both": lambda t: cal.is_open(t) and on_shift(rota, t)}
+    parts = []
+    for name, check in checks.items():
+        rates = []
+        for _ in range(rounds):
+            began = time.perf_counter()
+            for t in instants:
+                check(t)
+            rates.append(calls / (time.perf_counter() - began))
+        parts.append(f"{name} {min(rates):,.0f}-{max(rates):,.0f}/s")
+    return f"lookups ({calls:,} random instants in the month, {rounds} rounds): " + ", ".join(parts)
 
 
 def main() -> None:
@@ -125,14 +148,18 @@ def main() -> None:
     args = parser.parse_args()
     print(f"December {YEAR}, Essen hours, NW holidays, limit {args.limit:.0f} s, {args.workers} workers")
     print(HEADER)
+    last = None
     for size in args.sizes:
         if not args.tune:
-            print(row(str(size), run(size, args.limit, args.workers)), flush=True)
+            last = run(size, args.limit, args.workers)
+            print(row(str(size), last), flush=True)
             continue
         for workers in (1, 2, 4, 8):
             print(row(f"w={workers}", run(size, args.limit, workers)), flush=True)
         for name, params in TUNING.items():
             print(f"  {name}: " + row(str(size), run(size, args.limit, args.workers, params)), flush=True)
+    if last is not None and last["rota"] is not None:
+        print(lookup_rates(last["calendar"], last["rota"]))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from ortools.sat.python import cp_model
 
+from .fairness import SCALE, fair_shares, rounding_loss, scaled
 from .hours import DayType
 from .rules import ONE_DAY, Editor, absence_days, compensation_window, full_weeks, required_free_sundays, week_bounds
 from .shifts import Assignment, EditorId, ShiftTemplate, days_between, demand, required_break
@@ -27,7 +28,8 @@ class Weights:
     Attributes:
         understaffed: Per missing editor on a demanded shift.
         overstaffed: Per editor beyond the demanded headcount.
-        spread: Per unit of (max - min) in each fairness category.
+        fairness: Per tenth of a shift an editor's count of weekends, late shifts or holiday shifts
+            differs from their fair share (pro rata to contract hours, see :mod:`scheduling.fairness`).
         hours: Per half hour a month's planned hours differ from the pro-rata contract.
         wish: Per unit of wish weight not honoured.
         change: Per change to the published rota when re-planning.
@@ -35,7 +37,7 @@ class Weights:
 
     understaffed: int = 1000
     overstaffed: int = 150
-    spread: int = 40
+    fairness: int = 3
     hours: int = 1
     wish: int = 20
     change: int = 60
@@ -57,7 +59,8 @@ class RotaModel:
         self.of: dict[EditorId, dict[Key, cp_model.IntVar]] = {e.id: {} for e in self.editors}
         self.slack: dict[tuple[dt.date, str], tuple[cp_model.IntVar, cp_model.IntVar]] = {}
         self.weekend: dict[tuple[EditorId, dt.date], cp_model.IntVar] = {}
-        self.objective: list = []
+        self.primary: list = []  # headcount and changes to the published rota: planned first
+        self.soft: list = []  # fairness, hours and wishes
 
     def build(self) -> RotaModel:
         """Create variables, constraints and the objective."""
@@ -69,7 +72,7 @@ class RotaModel:
         self._fairness()
         self._hours_and_wishes()
         self._changes()
-        self.m.minimize(sum(self.objective))
+        self.m.minimize(self.primary_cost() + self.soft_cost())
         return self
 
     # --- variables --------------------------------------------------------------
@@ -210,44 +213,94 @@ class RotaModel:
             over = self.m.new_int_var(0, len(self.editors), f"over{day}{code}")
             self.m.add(present + under - over == needed)
             self.slack[(day, code)] = (under, over)
-            self.objective += [w.understaffed * under, w.overstaffed * over]
+            self.primary += [w.understaffed * under, w.overstaffed * over]
 
-    def staffing_cost(self):
-        """Penalty of under- and overstaffing (linear expression)."""
-        w = self.p.weights
-        return sum(w.understaffed * u + w.overstaffed * o for u, o in self.slack.values())
+    def primary_cost(self):
+        """Penalty of under- and overstaffing and of changes to the published rota (linear expression)."""
+        return sum(self.primary)
+
+    def soft_cost(self):
+        """Penalty of the soft goals: fairness, hours and wishes (linear expression)."""
+        return sum(self.soft)
 
     # --- soft goals -----------------------------------------------------------------
 
+    @cached_property
+    def holidays(self) -> set[dt.date]:
+        """Holidays in the period."""
+        return {d for d in self.days if self.p.calendar.day_type(d) is DayType.HOLIDAY}
+
+    @cached_property
+    def late(self) -> set[str]:
+        """Codes of the late templates."""
+        return {c for c, t in self.templates.items() if t.late}
+
+    def category_terms(self) -> dict[str, dict[EditorId, list]]:
+        """Per fairness category the count terms of every editor who can take part."""
+        groups = {"late": lambda k: k[2] in self.late, "holiday": lambda k: k[1] in self.holidays}
+        terms: dict[str, dict[EditorId, list]] = {}
+        for e in self.editors:
+            weekends = [v for k, v in self.weekend.items() if k[0] == e.id]
+            if weekends:
+                terms.setdefault("weekend", {})[e.id] = weekends
+            for name, member in groups.items():
+                if found := [v for k, v in self.of[e.id].items() if not self.frozen(k[1]) and member(k)]:
+                    terms.setdefault(name, {})[e.id] = found
+        return terms
+
     def category_counts(self) -> dict[str, dict[EditorId, object]]:
         """Per fairness category the count expression of every editor who can take part."""
-        holidays = {d for d in self.days if self.p.calendar.day_type(d) is DayType.HOLIDAY}
-        late = {c for c, t in self.templates.items() if t.late}
-        groups = {
-            "weekend": lambda k: False,
-            "late": lambda k: k[2] in late,
-            "holiday": lambda k: k[1] in holidays,
-        }
-        counts: dict[str, dict[EditorId, object]] = {}
-        for name, member in groups.items():
-            for e in self.editors:
-                terms = [v for k, v in self.of[e.id].items() if not self.frozen(k[1]) and member(k)]
-                if name == "weekend":
-                    terms = [v for k, v in self.weekend.items() if k[0] == e.id]
-                if terms:
-                    counts.setdefault(name, {})[e.id] = sum(terms)
-        return counts
+        return {name: {e: sum(ts) for e, ts in group.items()} for name, group in self.category_terms().items()}
+
+    def category_demand(self, name: str) -> int:
+        """Shifts (weekends: working weekends if everyone worked both days) the category needs in total."""
+        open_need = {k: n for k, n in self.need.items() if not self.frozen(k[0])}
+        if name == "late":
+            return sum(n for (_, code), n in open_need.items() if code in self.late)
+        if name == "holiday":
+            return sum(n for (day, _), n in open_need.items() if day in self.holidays)
+        per_day: dict[dt.date, int] = {}
+        for (day, _), n in self.need.items():
+            per_day[day] = per_day.get(day, 0) + n
+        saturdays = {k[1] for k in self.weekend}
+        return sum(max(per_day.get(s, 0), per_day.get(s + ONE_DAY, 0)) for s in saturdays)
+
+    def category_cap(self, name: str, e: Editor, terms: list) -> int:
+        """The most an editor can take of a category: available slots and personal limits."""
+        cap = len(terms)
+        if name == "weekend":
+            cap = sum(1 for k in self.weekend if k[0] == e.id and self._weekend_possible(e.id, k[1]))
+            if e.limits.max_weekends is not None:
+                cap = min(cap, e.limits.max_weekends)
+        elif name == "late" and self.late <= set(e.limits.max_shifts):
+            cap = min(cap, sum(e.limits.max_shifts[c] for c in self.late))
+        return cap
+
+    def _weekend_possible(self, editor_id: EditorId, saturday: dt.date) -> bool:
+        return bool(self.shifts(editor_id, saturday) or self.shifts(editor_id, saturday + ONE_DAY))
+
+    def fair_shares(self) -> dict[str, dict[EditorId, float]]:
+        """Per category each editor's fair share (in shifts), pro rata to contract minutes."""
+        result = {}
+        by_id = {e.id: e for e in self.editors}
+        for name, group in self.category_terms().items():
+            weights = {i: self.month_target(by_id[i]) for i in group}
+            caps = {i: self.category_cap(name, by_id[i], ts) for i, ts in group.items()}
+            result[name] = fair_shares(self.category_demand(name), weights, caps)
+        return result
 
     def _fairness(self) -> None:
+        shares = self.fair_shares()
         for name, counts in self.category_counts().items():
             if len(counts) < 2:
                 continue
-            top = self.m.new_int_var(0, len(self.days), f"max_{name}")
-            low = self.m.new_int_var(0, len(self.days), f"min_{name}")
-            for expr in counts.values():
-                self.m.add(top >= expr)
-                self.m.add(low <= expr)
-            self.objective.append(self.p.weights.spread * (top - low))
+            for editor_id, expr in counts.items():
+                target = scaled(shares[name][editor_id])
+                top = SCALE * len(self.days) + target
+                dev = self.m.new_int_var(rounding_loss(target), top, f"dev_{name}{editor_id}")
+                self.m.add(SCALE * expr - target <= dev)
+                self.m.add(target - SCALE * expr <= dev)
+                self.soft.append(self.p.weights.fairness * dev)
 
     def month_target(self, e: Editor) -> int:
         """Pro-rata contract minutes for the period, absences excused."""
@@ -261,10 +314,10 @@ class RotaModel:
             planned, target = self.minutes(e.id, self.days), self.month_target(e)
             self.m.add(30 * gap >= planned - target)
             self.m.add(30 * gap >= target - planned)
-            self.objective.append(w.hours * gap)
+            self.soft.append(w.hours * gap)
         for wish in self.p.wishes:
             if wish.date in self.days and not self.frozen(wish.date):
-                self.objective.append(w.wish * wish.weight * self.wish_missed(wish))
+                self.soft.append(w.wish * wish.weight * self.wish_missed(wish))
 
     def wish_missed(self, wish):
         """1 if the wish is not honoured (linear expression)."""
@@ -278,9 +331,9 @@ class RotaModel:
         published = self.published()
         for key, var in self.x.items():
             if not self.frozen(key[1]):
-                self.objective.append(self.p.weights.change * ((1 - var) if key in published else var))
+                self.primary.append(self.p.weights.change * ((1 - var) if key in published else var))
         lost = [k for k in published if k not in self.x and not self.frozen(k[1])]
-        self.objective.append(self.p.weights.change * len(lost))
+        self.primary.append(self.p.weights.change * len(lost))
 
     def assignments(self, value) -> list[Assignment]:
         """Assignments whose variable is true under ``value`` (a solver's ``boolean_value``)."""

@@ -70,7 +70,9 @@ class SolveResult:
         gap: Relative optimality gap ``(objective - bound) / objective`` (0 when optimal).
         time_to_first: Seconds until the first lawful plan was found.
         wall_time: Seconds in total, including model building.
-        fairness: Spread (max - min over editors) per category ``weekend``, ``late``, ``holiday``.
+        fairness: Spread (max - min over editors, raw counts) per category ``weekend``, ``late``, ``holiday``.
+        fair_share_deviation: Per category the largest distance (in shifts) of an editor's count from
+            their fair share pro rata to contract hours; this is what the solver balances.
         understaffed: Demanded shifts left short, each with a reason.
         overstaffed: Demanded shifts with more people than needed.
         changes: Assignments added or removed compared with the published rota (re-plan only).
@@ -87,6 +89,7 @@ class SolveResult:
     time_to_first: float | None = None
     wall_time: float = 0.0
     fairness: dict[str, int] = field(default_factory=dict)
+    fair_share_deviation: dict[str, float] = field(default_factory=dict)
     understaffed: list[Shortfall] = field(default_factory=list)
     overstaffed: list[Shortfall] = field(default_factory=list)
     changes: int = 0
@@ -115,9 +118,6 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
             self.progress(self.objective_value, elapsed)
 
 
-#: Part of the time limit spent on the staffing-only pre-solve that seeds the full search.
-STAFFING_SHARE = 0.3
-
 #: Parameters chosen from the measurements in docs/scheduling.md (2-core machine).
 DEFAULT_PARAMS: Mapping[str, object] = {"extra_subsolvers": ["max_lp_sym"]}
 
@@ -126,15 +126,17 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
           params: Mapping[str, object] | None = None, hint: bool = True) -> SolveResult:
     """Plan the problem's period.
 
+    One CP-SAT search on the weighted sum of all penalties (see :class:`~scheduling.model.Weights`);
+    a missing person (1000 points) outweighs what the soft goals can gain from one shift.
+
     Args:
         problem: What to plan.
         time_limit: Wall-clock limit in seconds for the search.
         workers: CP-SAT worker threads; 2 suits the 2-core production machine.
         progress: Called as ``progress(objective, elapsed_seconds)`` for every improving plan.
         params: Extra ``CpSolverParameters`` fields (e.g. ``{"symmetry_level": 2}``) for tuning.
-        hint: First solve for staffing only (30 % of the limit, seeded with a greedy plan that prefers
-            the published rota), then search the full objective from that plan without worsening
-            its staffing. ``False`` runs one plain search.
+        hint: When re-planning, seed the search with the published rota completed greedily day by day.
+            Fresh plans get no hint: measured, the greedy plan slowed CP-SAT down (docs/scheduling.md).
 
     Returns:
         The plan and its figures; when no lawful plan exists, ``rota`` is ``None`` and
@@ -143,45 +145,18 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
     started = time.perf_counter()
     watcher = _Watcher(started, progress)
     rm = RotaModel(problem, problem.editors, problem.headcount_hard).build()
-    if hint:
-        staffing = _staffing_plan(problem, time_limit * STAFFING_SHARE, workers, params, watcher)
-        _add_hint(rm, staffing if staffing is not None else greedy_plan(rm))
-        if staffing is not None:
-            # Staffing comes first: the soft goals may not buy their way into worse coverage.
-            rm.m.add(rm.staffing_cost() <= _staffing_cost(rm, staffing))
+    if hint and problem.published is not None:
+        _add_hint(rm, greedy_plan(rm))
     solver = _solver(time_limit - (time.perf_counter() - started), workers, params)
     status = solver.solve(rm.m, watcher)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _no_plan(problem, solver.status_name(status), time_limit, workers, started)
-    return _result(rm, solver, status, watcher, started)
-
-
-def _staffing_cost(rm: RotaModel, chosen: set[Key]) -> int:
-    under, over = shortfalls(rm, chosen)
-    w = rm.p.weights
-    return sum(w.understaffed * (s.needed - s.present) for s in under) + sum(
-        w.overstaffed * (s.present - s.needed) for s in over)
+    return _result(rm, solver, solver.status_name(status), watcher, started)
 
 
 def _add_hint(rm: RotaModel, chosen: set[Key]) -> None:
     for key, var in rm.x.items():
         rm.m.add_hint(var, key in chosen)
-
-
-def _staffing_plan(problem: RotaProblem, limit: float, workers: int, params, watcher: _Watcher) -> set[Key] | None:
-    """Solve for headcount (and changes) only; its plan is a far better hint than the greedy one.
-
-    The full objective's search otherwise often settles in a plan with one avoidable gap.
-    """
-    weights = dataclasses.replace(problem.weights, spread=0, hours=0, wish=0)
-    rm = RotaModel(dataclasses.replace(problem, weights=weights), problem.editors, problem.headcount_hard).build()
-    _add_hint(rm, greedy_plan(rm))
-    solver = _solver(limit, workers, params)
-    first = _Watcher(watcher.started, None)
-    if solver.solve(rm.m, first) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    watcher.first = first.first
-    return {k for k, v in rm.x.items() if solver.boolean_value(v)}
 
 
 def _solver(time_limit: float, workers: int, params: Mapping[str, object] | None) -> cp_model.CpSolver:
@@ -196,7 +171,7 @@ def _solver(time_limit: float, workers: int, params: Mapping[str, object] | None
     return solver
 
 
-def _result(rm: RotaModel, solver: cp_model.CpSolver, status, watcher: _Watcher, started: float) -> SolveResult:
+def _result(rm: RotaModel, solver: cp_model.CpSolver, status: str, watcher: _Watcher, started: float) -> SolveResult:
     chosen = {k for k, v in rm.x.items() if solver.boolean_value(v)}
     p = rm.p
     rota = Rota(p.first, p.last, rm.assignments(solver.boolean_value), p.model.templates, p.calendar.zone.key)
@@ -204,13 +179,20 @@ def _result(rm: RotaModel, solver: cp_model.CpSolver, status, watcher: _Watcher,
     under, over = shortfalls(rm, chosen)
     wishes = [w for w in p.wishes if p.first <= w.date <= p.last]
     return SolveResult(
-        status=solver.status_name(status), rota=rota, objective=objective, best_bound=bound,
-        gap=0.0 if status == cp_model.OPTIMAL else abs(objective - bound) / max(1.0, abs(objective)),
+        status=status, rota=rota, objective=objective, best_bound=bound,
+        gap=0.0 if status == "OPTIMAL" else abs(objective - bound) / max(1.0, abs(objective)),
         time_to_first=watcher.first, wall_time=time.perf_counter() - started,
         fairness={name: _spread([solver.value(expr) for expr in counts.values()])
                   for name, counts in rm.category_counts().items()},
+        fair_share_deviation=_deviation(rm, solver),
         understaffed=under, overstaffed=over, changes=_changes(rm, chosen),
         wishes_honoured=sum(_honoured(w, chosen) for w in wishes), wishes_total=len(wishes))
+
+
+def _deviation(rm: RotaModel, solver: cp_model.CpSolver) -> dict[str, float]:
+    shares = rm.fair_shares()
+    return {name: round(max(abs(solver.value(expr) - shares[name][e]) for e, expr in counts.items()), 1)
+            for name, counts in rm.category_counts().items()}
 
 
 def _spread(values: list[int]) -> int:
