@@ -34,12 +34,14 @@ def demo(host: str, port: int, no_serve: bool):
     """Start the embedded demo: SQLite, jobs in-process, seeded with a fictional city."""
     from flask_migrate import upgrade
 
-    from inbox.demo import DEMO_PASSWORD, seed
+    from inbox.demo import DEMO_PASSWORD, plan_rota, seed
 
     upgrade()
     created = seed()
     db.session.commit()
     click.echo("Demo-Daten angelegt." if created else "Demo-Daten waren schon vorhanden.")
+    if created:
+        click.echo(f"Dienstplan dieses Monats: {plan_rota()}")
     click.echo(f"Datenbank: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
     click.echo(f"Anmelden unter http://{host}:{port}/login")
     click.echo(f"  Redaktion:   redaktion@example.org / {DEMO_PASSWORD}")

@@ -109,3 +109,24 @@ def _messages(channel, users: dict[str, int]) -> None:
             if index % 3 == 2 and hours > 24:
                 conv.add_note(conversation, editors[index % 3], "Beantwortet nach Rücksprache mit dem Fachamt.")
                 conv.resolve(conversation)
+
+
+def plan_rota() -> str:
+    """Plan and publish this month's rota of the demo's central team with the solver, as a lead would."""
+    from inbox.jobs import run_ready
+    from inbox.orgs.models import Team
+    from inbox.rota.operations import publish, rota_for, start_run
+
+    team = db.session.scalar(select(Team).join(Organization).where(Organization.slug == ORG_SLUG,
+                                                                   Team.slug == "redaktion"))
+    today = clock.now().astimezone(clock.BERLIN).date()
+    rota = rota_for(team, today.year, today.month)
+    run = start_run(rota)
+    db.session.commit()
+    run_ready()
+    db.session.refresh(rota)
+    db.session.refresh(run)
+    if rota.assignments:
+        publish(rota)
+        db.session.commit()
+    return run.message

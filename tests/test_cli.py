@@ -75,6 +75,7 @@ def test_demo_serves_the_seeded_city_and_seeds_once(tmp_path):
         server.terminate()
         output = server.communicate(timeout=30)[0]
     assert "redaktion@example.org / mitreden-demo" in output
+    assert re.search(r"Dienstplan dieses Monats: \d+ Dienste geplant", output)
     again = subprocess.run([MITREDEN, "demo", "--no-serve"], env=env, cwd=ROOT, capture_output=True, text=True,
                            timeout=120)
     assert "Demo-Daten waren schon vorhanden." in again.stdout
