@@ -168,8 +168,9 @@ def count_messages(url: str) -> tuple[int, int]:
     import psycopg
 
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        total = conn.execute("SELECT count(*) FROM message").fetchone()[0]
-        distinct = conn.execute("SELECT count(DISTINCT external_id) FROM message").fetchone()[0]
+        # Inbound only: out of service hours routing adds one acknowledgement per conversation.
+        total = conn.execute("SELECT count(*) FROM message WHERE direction = 'in'").fetchone()[0]
+        distinct = conn.execute("SELECT count(DISTINCT external_id) FROM message WHERE direction = 'in'").fetchone()[0]
     return total, distinct
 
 

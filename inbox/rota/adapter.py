@@ -7,6 +7,7 @@ here, so `scheduling` stays free of Flask and SQLAlchemy and the mapping lives i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 
 from flask import current_app
@@ -62,12 +63,18 @@ def _override(row: HoursOverride) -> sch.Override:
 
 def calendar_for(team: Team) -> sch.BusinessCalendar:
     text = weekly_text(team.id)
-    hours = sch.WeeklyHours(tuple(sch.parse_slots(text[d]) for d in WEEKDAYS), sch.parse_slots(text["holiday"]))
     overrides = db.session.scalars(select(HoursOverride).where(HoursOverride.team_id == team.id)
                                    .order_by(HoursOverride.created_at, HoursOverride.id))
     org = db.session.get(Organization, team.organization_id)
-    return sch.BusinessCalendar(hours, org.bundesland, [_override(o) for o in overrides],
-                                current_app.config["SETTINGS"]["app"]["timezone"])
+    return _calendar(tuple(text[d] for d in (*WEEKDAYS, "holiday")), org.bundesland,
+                     tuple(_override(o) for o in overrides), current_app.config["SETTINGS"]["app"]["timezone"])
+
+
+@functools.lru_cache(maxsize=256)
+def _calendar(slots: tuple[str, ...], state: str, overrides: tuple, tz: str) -> sch.BusinessCalendar:
+    # Keyed by the rows just read, so an edit is seen at once; a reused calendar keeps its per-day cache warm.
+    hours = sch.WeeklyHours(tuple(sch.parse_slots(t) for t in slots[:7]), sch.parse_slots(slots[7]))
+    return sch.BusinessCalendar(hours, state, list(overrides), tz)
 
 
 def holiday_name(team: Team, day: dt.date) -> str | None:
