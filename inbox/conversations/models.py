@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inbox.accounts.models import User
@@ -37,6 +37,9 @@ class Conversation(OrgScoped, Timestamped, db.Model):
         Index("ix_conversation_inbox", "organization_id", "status", "last_activity_at"),
         Index("ix_conversation_assignee", "organization_id", "assignee_id", "status", "last_activity_at"),
         Index("ix_conversation_thread", "contact_id", "thread_key"),
+        # The inbox's busiest question: unresolved conversations, newest activity first.
+        Index("ix_conversation_unresolved_recent", "organization_id", "last_activity_at", "id",
+              postgresql_where=text("status <> 'resolved'"), sqlite_where=text("status <> 'resolved'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

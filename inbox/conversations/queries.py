@@ -49,7 +49,8 @@ def _filtered(query, org_id, user_id, view, team_ids, channel_id):
     if view == "resolved":
         query = query.where(Conversation.status == "resolved")
     else:
-        query = query.where(Conversation.status.in_(("open", "waiting")))
+        # "!= resolved" (open or waiting) matches the partial index's predicate.
+        query = query.where(Conversation.status != "resolved")
     if view == "mine":
         query = query.where(Conversation.assignee_id == user_id)
     elif view == "unassigned":
