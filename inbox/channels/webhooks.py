@@ -58,13 +58,20 @@ def receive(slug: str):
         adapter.parse(channel, body, event.content_type)
     except PayloadError as exc:
         log.warning("webhook body refused for channel %s: %s", slug, exc)
-        event.status, event.error = "failed", str(exc)
-        db.session.commit()
-        return _answer_bad(slug, str(exc))
+        return _keep_failed(event, slug, str(exc))
+    except Exception as exc:  # an adapter bug must not lose the event: keep it for re-processing after a fix
+        log.exception("adapter %s crashed on a webhook body of channel %s", channel.kind, slug)
+        return _keep_failed(event, slug, f"cannot be parsed ({exc.__class__.__name__})")
     event_id = event.id  # read before commit expires it: no extra round trip for the answer
     enqueue(process_raw_event, event_id)
     db.session.commit()
     return _answer_ok(slug, event_id)
+
+
+def _keep_failed(event: RawEvent, slug: str, reason: str):
+    event.status, event.error = "failed", reason
+    db.session.commit()
+    return _answer_bad(slug, reason)
 
 
 def _store(channel: Channel, body: bytes) -> RawEvent:

@@ -186,3 +186,17 @@ def test_unknown_status_filter_is_400(client, create_org, create_channel, admin_
     admin_of(org)
     assert client.get(f"{BASE}/{channel.id}/ereignisse?status=processed").status_code == 400
     assert client.post_form(f"{BASE}/{channel.id}/ereignisse/erneut", {"status": "processed"}).status_code == 400
+
+
+def test_adapter_crash_in_the_webhook_keeps_the_event_and_answers_400(client, create_org, create_channel, fakechat):
+    from sqlalchemy import select
+
+    from inbox.channels.models import RawEvent
+    from inbox.extensions import db
+
+    channel = create_channel(create_org(), "fakechat")
+    response = client.post(f"/webhooks/{channel.slug}", data=b'{"type": "crash"}', content_type="application/json")
+    assert response.status_code == 400
+    assert "cannot be parsed (KeyError)" in response.json["error"]
+    event = db.session.scalar(select(RawEvent))
+    assert event.status == "failed" and event.body == b'{"type": "crash"}'
