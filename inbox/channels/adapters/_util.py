@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from inbox.channels.adapters.base import DeliveryError, PayloadError
+from inbox.channels.adapters.base import DeliveryError
+from inbox.channels.adapters.common import load_object as load_json  # noqa: F401  (one JSON reader for all)
 
 
 def api_base(channel, default: str = "") -> str:
@@ -20,16 +20,6 @@ def credential(channel, key: str, label: str) -> str:
     if not value:
         raise DeliveryError(f"{label} fehlt in den Zugangsdaten des Kanals", permanent=True)
     return value
-
-
-def load_json(body: bytes) -> dict:
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"body is not JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PayloadError("body must be a JSON object")
-    return data
 
 
 def parse_time(value) -> datetime | None:

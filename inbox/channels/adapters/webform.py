@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from urllib.parse import parse_qs
 
@@ -11,6 +10,7 @@ from wtforms.validators import ValidationError
 
 from inbox.channels.adapters import register
 from inbox.channels.adapters.base import ChannelAdapter, InboundMessage, ParseResult, PayloadError, SignatureError
+from inbox.channels.adapters.common import load_object
 from inbox.channels.mail import send_reply_mail
 from inbox.core.crypto import hmac_sha256_hex, signature_matches
 
@@ -61,13 +61,7 @@ def _is_form(content_type: str | None) -> bool:
 
 
 def _json_fields(body: bytes) -> dict:
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"body is not JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PayloadError("body must be a JSON object")
-    return data
+    return load_object(body)
 
 
 def _form_fields(body: bytes) -> dict:
