@@ -6,6 +6,8 @@ with the app secret (X-Hub-Signature-256). Replies go out through the Graph API.
 
 from __future__ import annotations
 
+import abc
+
 from flask import Response
 
 from inbox.channels.adapters import register
@@ -52,7 +54,7 @@ class MetaWebhook(ChannelAdapter):
             raise SignatureError("X-Hub-Signature-256 missing or wrong")
 
 
-class _PageAdapter(MetaWebhook):
+class _PageAdapter(MetaWebhook, abc.ABC):
     """What Facebook and Instagram share: messaging events, changes on posts, Graph API replies."""
 
     webhook_object = ""
@@ -76,8 +78,9 @@ class _PageAdapter(MetaWebhook):
                     result.messages += [m for m in [self.comment(obj(change.get("value")), own_id)] if m]
         return result
 
+    @abc.abstractmethod
     def comment(self, value: dict, own_id: str) -> InboundMessage | None:
-        raise NotImplementedError
+        """The platform's comment change as a message (Facebook and Instagram shape them differently)."""
 
     def send(self, channel, reply) -> str:
         bearer = token(channel)
@@ -89,8 +92,9 @@ class _PageAdapter(MetaWebhook):
         answer = call("POST", f"{api_base(channel, GRAPH)}/{account}/messages", bearer, json=payload)
         return _answer_id(answer, "message_id")
 
+    @abc.abstractmethod
     def reply_to_comment(self, channel, bearer: str, target: tuple[str, str]) -> str:
-        raise NotImplementedError
+        """Post the reply under the comment; returns the platform's id of the reply."""
 
     def test_connection(self, channel) -> str:
         def check() -> str:
