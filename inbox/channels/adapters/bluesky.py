@@ -13,8 +13,8 @@ import unicodedata
 
 from inbox.channels import http, known
 from inbox.channels.adapters import register
-from inbox.channels.adapters._util import api_base, connection_message, credential, load_json, parse_time
 from inbox.channels.adapters.base import ChannelAdapter, DeliveryError, InboundMessage, ParseResult, PayloadError
+from inbox.channels.adapters.common import api_base, connection_message, credential, from_iso, load_object
 from inbox.core import clock
 
 DEFAULT_BASE = "https://bsky.social"
@@ -38,14 +38,14 @@ class BlueskyAdapter(ChannelAdapter):
                       ("poll_interval_seconds", "Abrufintervall in Sekunden (Standard 60)")]
 
     def poll(self, channel, cursor: dict) -> tuple[list[bytes], dict]:
-        last = parse_time(cursor.get("indexed_at"))
+        last = from_iso(cursor.get("indexed_at"))
         seen = set(cursor.get("seen") or [])
         found = _fetch_newer(channel, last, seen)
-        found.sort(key=lambda n: parse_time(n.get("indexedAt")) or clock.now())
+        found.sort(key=lambda n: from_iso(n.get("indexedAt")) or clock.now())
         return [json.dumps(n).encode() for n in found], _next_cursor(cursor, found)
 
     def parse(self, channel, body: bytes, content_type: str) -> ParseResult:
-        notification = load_json(body)
+        notification = load_object(body)
         record = notification.get("record")
         if notification.get("reason") not in REASONS or not isinstance(record, dict):
             return ParseResult()
@@ -93,7 +93,7 @@ def _fetch_newer(channel, last, seen: set[str]) -> list[dict]:
 
 
 def _already_read(item: dict, last, seen: set[str]) -> bool:
-    moment = parse_time(item.get("indexedAt"))
+    moment = from_iso(item.get("indexedAt"))
     if last is None or moment is None:
         return False
     return moment < last or (moment == last and item.get("uri") in seen)
@@ -102,9 +102,9 @@ def _already_read(item: dict, last, seen: set[str]) -> bool:
 def _next_cursor(cursor: dict, found: list[dict]) -> dict:
     if not found:
         return dict(cursor)
-    newest = max(parse_time(n.get("indexedAt")) or clock.now() for n in found)
-    same = {n["uri"] for n in found if parse_time(n.get("indexedAt")) == newest}
-    if parse_time(cursor.get("indexed_at")) == newest:
+    newest = max(from_iso(n.get("indexedAt")) or clock.now() for n in found)
+    same = {n["uri"] for n in found if from_iso(n.get("indexedAt")) == newest}
+    if from_iso(cursor.get("indexed_at")) == newest:
         same |= set(cursor.get("seen") or [])
     return {**cursor, "indexed_at": newest.isoformat(), "seen": sorted(same)}
 
@@ -120,7 +120,7 @@ def _message(notification: dict, record: dict) -> InboundMessage:
         external_id=uri, text=str(record.get("text") or ""), author_id=author["did"],
         author_handle=author.get("handle", ""), author_name=author.get("displayName", ""),
         thread_key=root_uri, parent_external_id=(reply.get("parent") or {}).get("uri", ""), is_public=True,
-        attachments=_attachments(record.get("embed") or {}), sent_at=parse_time(record.get("createdAt")),
+        attachments=_attachments(record.get("embed") or {}), sent_at=from_iso(record.get("createdAt")),
     )
 
 

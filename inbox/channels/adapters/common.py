@@ -1,4 +1,4 @@
-"""Small helpers the platform adapters share: JSON bodies, API calls with a token, times."""
+"""Small helpers every platform adapter shares: JSON bodies, credentials, API calls with a token, times."""
 
 from __future__ import annotations
 
@@ -42,26 +42,38 @@ def from_epoch(value, *, millis: bool = False) -> datetime | None:
 
 
 def from_iso(value) -> datetime | None:
-    """ISO 8601 as Meta writes it ('2024-08-07T10:33:16+0000') or with a colon in the offset."""
-    if not isinstance(value, str):
+    """ISO 8601 from an API ('Z', '+0000' or '+00:00'); None when absent, unreadable or without offset."""
+    if not isinstance(value, str) or not value:
         return None
-    for pattern in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z"):
-        try:
-            return datetime.strptime(value, pattern).astimezone(UTC)
-        except ValueError:
-            continue
-    return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else None
 
 
-def api_base(channel, default: str) -> str:
-    return ((channel.settings or {}).get("api_base") or default).rstrip("/")
+def api_base(channel, default: str = "") -> str:
+    base = ((channel.settings or {}).get("api_base") or default).strip().rstrip("/")
+    if not base:
+        raise DeliveryError("Keine Server-Adresse (api_base) für diesen Kanal eingetragen", permanent=True)
+    return base
+
+
+def credential(channel, key: str, label: str | None = None) -> str:
+    value = (channel.credentials or {}).get(key, "")
+    if not value:
+        raise DeliveryError(f"{label or f'Zugangsschlüssel ({key})'} fehlt in den Zugangsdaten des Kanals",
+                            permanent=True)
+    return value
 
 
 def token(channel, key: str = "access_token") -> str:
-    value = channel.credentials.get(key, "")
-    if not value:
-        raise DeliveryError(f"Kein Zugangsschlüssel ({key}) für diesen Kanal eingetragen", permanent=True)
-    return value
+    return credential(channel, key)
+
+
+def id_order(value: str) -> tuple[int, str]:
+    """Orders numeric string ids (Mastodon) correctly: a longer number is a larger one."""
+    return len(value), value
 
 
 def call(method: str, url: str, bearer: str, **kwargs) -> dict:

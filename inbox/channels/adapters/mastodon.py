@@ -10,8 +10,8 @@ import json
 
 from inbox.channels import http, known
 from inbox.channels.adapters import register
-from inbox.channels.adapters._util import api_base, connection_message, credential, id_order, load_json, parse_time
 from inbox.channels.adapters.base import ChannelAdapter, DeliveryError, InboundMessage, ParseResult, PayloadError
+from inbox.channels.adapters.common import api_base, connection_message, credential, from_iso, id_order, load_object
 from inbox.channels.htmltext import html_to_text
 
 PAGE_SIZE = 40
@@ -38,7 +38,7 @@ class MastodonAdapter(ChannelAdapter):
         return [json.dumps(n).encode() for n in notifications], {**cursor, "since_id": newest}
 
     def parse(self, channel, body: bytes, content_type: str) -> ParseResult:
-        notification = load_json(body)
+        notification = load_object(body)
         status = notification.get("status")
         if notification.get("type") != "mention" or not isinstance(status, dict):
             return ParseResult()
@@ -104,7 +104,7 @@ def _message(channel, status: dict) -> InboundMessage:
         thread_key=known.thread_key_of(channel, [parent]) or parent or own_id,
         parent_external_id=parent, is_public=status.get("visibility") in PUBLIC_VISIBILITIES,
         attachments=[_attachment(a) for a in status.get("media_attachments") or []],
-        sent_at=parse_time(status.get("created_at")),
+        sent_at=from_iso(status.get("created_at")),
     )
 
 

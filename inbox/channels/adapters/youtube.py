@@ -14,8 +14,8 @@ import threading
 
 from inbox.channels import http
 from inbox.channels.adapters import register
-from inbox.channels.adapters._util import api_base, connection_message, load_json, parse_time
 from inbox.channels.adapters.base import ChannelAdapter, DeliveryError, InboundMessage, ParseResult, PayloadError
+from inbox.channels.adapters.common import api_base, connection_message, from_iso, load_object
 from inbox.channels.htmltext import html_to_text
 from inbox.core import clock
 
@@ -42,14 +42,14 @@ class YouTubeAdapter(ChannelAdapter):
                       ("poll_interval_seconds", "Abrufintervall in Sekunden (Standard 60)")]
 
     def poll(self, channel, cursor: dict) -> tuple[list[bytes], dict]:
-        last = parse_time(cursor.get("published_at"))
+        last = from_iso(cursor.get("published_at"))
         seen = set(cursor.get("seen") or [])
         items = [item for item in _recent_comments(channel, last) if _is_new(item["comment"], last, seen)]
         items.sort(key=lambda item: _published(item["comment"]))
         return [json.dumps(item).encode() for item in items], _next_cursor(cursor, items)
 
     def parse(self, channel, body: bytes, content_type: str) -> ParseResult:
-        data = load_json(body)
+        data = load_object(body)
         comment, thread = data.get("comment"), data.get("thread") or {}
         if not isinstance(comment, dict) or comment.get("kind", "youtube#comment") != "youtube#comment":
             return ParseResult()
@@ -86,7 +86,7 @@ def _own_channel_id(channel) -> str:
 
 
 def _published(comment: dict):
-    return parse_time((comment.get("snippet") or {}).get("publishedAt")) or clock.now()
+    return from_iso((comment.get("snippet") or {}).get("publishedAt")) or clock.now()
 
 
 def _is_new(comment: dict, last, seen: set[str]) -> bool:
@@ -147,7 +147,7 @@ def _next_cursor(cursor: dict, items: list[dict]) -> dict:
         return dict(cursor)
     newest = max(_published(i["comment"]) for i in items)
     same = {i["comment"]["id"] for i in items if _published(i["comment"]) == newest}
-    if parse_time(cursor.get("published_at")) == newest:
+    if from_iso(cursor.get("published_at")) == newest:
         same |= set(cursor.get("seen") or [])
     return {**cursor, "published_at": newest.isoformat(), "seen": sorted(same)}
 
@@ -162,7 +162,7 @@ def _message(comment: dict, snippet: dict, author: str, thread: dict) -> Inbound
         external_id=comment["id"], text=text, author_id=author or snippet.get("authorDisplayName", ""),
         author_handle=snippet.get("authorDisplayName", ""), author_name=snippet.get("authorDisplayName", ""),
         thread_key=thread_id, parent_external_id=snippet.get("parentId", ""), is_public=True,
-        subject=f"YouTube-Kommentar zu Video {video}" if video else "", sent_at=parse_time(snippet.get("publishedAt")),
+        subject=f"YouTube-Kommentar zu Video {video}" if video else "", sent_at=from_iso(snippet.get("publishedAt")),
     )
 
 
