@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from inbox.audit.operations import record
 from inbox.conversations.models import Conversation, Message
@@ -19,6 +19,7 @@ from inbox.forwarding import business_time
 from inbox.forwarding.models import ACTIVE, Forward, ForwardEntry
 from inbox.notifications.operations import notify
 from inbox.orgs.models import Department, Organization
+from inbox.sla import operations as sla
 
 
 class ForwardStateError(ValueError):
@@ -217,8 +218,8 @@ def close_for_conversation(conversation_id: int) -> int:
 
 
 def active_count(conversation_id: int) -> int:
-    return len(db.session.scalars(select(Forward.id).where(Forward.conversation_id == conversation_id,
-                                                           Forward.state.in_(ACTIVE))).all())
+    return db.session.scalar(select(func.count()).select_from(Forward)
+                             .where(Forward.conversation_id == conversation_id, Forward.state.in_(ACTIVE)))
 
 
 def sync_conversation(conversation: Conversation) -> None:
@@ -230,6 +231,8 @@ def sync_conversation(conversation: Conversation) -> None:
     if conversation.status == new:
         return
     conversation.status = new
+    # Pause or restart the citizen's SLA clock now, not at the next sweep.
+    (sla.pause if waiting else sla.resume)(conversation)
     db.session.flush()
     label = "Wartet auf Fachamt" if waiting else "Wartet nicht mehr auf Fachamt"
     record(conversation.organization_id, f"conversation.{'waiting' if waiting else 'waiting_ended'}", conversation,

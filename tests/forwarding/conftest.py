@@ -12,18 +12,6 @@ from inbox.extensions import db
 from tests.forwarding.servers import IMAPServer, SMTPServer
 
 
-@pytest.fixture(autouse=True)
-def _request_scoped_g(app):
-    """The test app context stays pushed, so Flask reuses its `g` for every request; these tests switch
-    between users (editor, press officer, link visitor), so drop the per-request user caches each time."""
-    from flask import g
-
-    @app.before_request
-    def _forget_user():
-        for key in ("_login_user", "memberships", "csrf_token"):
-            g.pop(key, None)
-
-
 @pytest.fixture
 def smtp(app):
     server = SMTPServer()
