@@ -262,13 +262,28 @@ def live_server(app):
 
 
 @pytest.fixture
-def page(live_server):
-    """A Playwright page in Debian's Chromium."""
+def browser(live_server):
+    """Debian's Chromium through Playwright; new_context(base_url=...) pages talk to the live server."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_server, locale="de-DE")
-        yield context.new_page()
-        context.close()
-        browser.close()
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def new_page(browser, live_server):
+    return browser.new_context(base_url=live_server, locale="de-DE").new_page()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A Playwright page in Debian's Chromium, its relative URLs on the live server."""
+    return new_page(browser, live_server)
+
+
+def browser_login(page, user_or_email, password: str = PASSWORD) -> None:
+    page.goto("/login")
+    page.fill("#email", getattr(user_or_email, "email", user_or_email))
+    page.fill("#password", password)
+    page.get_by_role("button", name="Anmelden").click()
