@@ -6,7 +6,6 @@ import pytest
 
 from inbox.channels.adapters import get_adapter
 from inbox.extensions import db
-from tests.channels.mailservers import PASSWORD, USER, dovecot, smtp_server  # noqa: F401  (fixtures)
 from tests.channels.polltools import (
     conversations,
     editor_replies,
@@ -16,6 +15,7 @@ from tests.channels.polltools import (
     poll_in_new_process,
     raw_events,
 )
+from tests.mailservers import PASSWORD, USER, dovecot, smtp_server  # noqa: F401  (fixtures)
 
 LATIN1_MAIL = (
     b"From: =?utf-8?b?SsO8cmdlbiBNw7xsbGVy?= <juergen.mueller@example.net>\r\n"

@@ -9,13 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from inbox.extensions import db
-from tests.forwarding.servers import IMAPServer, SMTPServer
+from tests.mailservers import Dovecot, SMTPCapture
 
 
 @pytest.fixture
 def smtp(app):
-    server = SMTPServer()
-    server.start()
+    server = SMTPCapture()
     app.config["SETTINGS"]["mail"].update(smtp_host="127.0.0.1", smtp_port=server.port,
                                           from_address="presse@rheinfeld.example", base_url="http://mitreden.test")
     yield server
@@ -24,7 +23,7 @@ def smtp(app):
 
 @pytest.fixture
 def imap(app, monkeypatch):
-    server = IMAPServer().start()
+    server = Dovecot(user="presse", password="imap-secret")
     app.config["SETTINGS"]["mail"].update(imap_host="127.0.0.1", imap_port=server.port, imap_user=server.user)
     monkeypatch.setenv("MITREDEN_IMAP_PASSWORD", server.password)
     yield server

@@ -39,7 +39,7 @@ def test_editor_forwards_press_office_answers_by_link_editor_uses_answer_and_res
     forward = db.session.scalar(select(Forward))
     assert forward.state == "open" and forward.files[0].filename == "lageplan.pdf"
 
-    recipients, mail = smtp.messages[0]
+    recipients, mail = smtp.deliveries[0]
     assert recipients == ["presse.ordnung@rheinfeld.example"]
     body = mail.get_body(preferencelist=("plain",)).get_content()
     assert "Gibt es eine Genehmigung für Musik am Marktplatz?" in body
@@ -61,7 +61,7 @@ def test_editor_forwards_press_office_answers_by_link_editor_uses_answer_and_res
     assert city.conversation.status == "open"
     note = db.session.scalar(select(Notification).where(Notification.user_id == city.editor.id))
     assert "Antwort von Ordnungsamt" in note.text
-    assert any(r == [city.editor.email] for r, _m in smtp.messages)
+    assert any(r == [city.editor.email] for r, _m in smtp.deliveries)
     assert '<span class="badge"' in client.get("/notifications").get_data(as_text=True)
 
     page = client.get(f"/conversations/{city.conversation.id}?use_answer={forward.id}").get_data(as_text=True)
@@ -80,7 +80,7 @@ def test_editor_forwards_press_office_answers_by_link_editor_uses_answer_and_res
 def test_contact_data_goes_along_only_when_ticked(app, client, auth, city, smtp):
     _forward_via_http(client, auth, city, include_contact="y", include_messages="y")
     forward = db.session.scalar(select(Forward))
-    body = smtp.messages[0][1].get_body(preferencelist=("plain",)).get_content()
+    body = smtp.deliveries[0][1].get_body(preferencelist=("plain",)).get_content()
     assert "Karin Vogel" in body and "k.vogel@example.net" in body
     assert forward.context["contact"]["email"] == "k.vogel@example.net"
     assert "Warum ist die Musik" in forward.context["messages"][0]["text"]
@@ -121,7 +121,7 @@ def test_question_back_and_editor_reply(app, client, auth, city, smtp, make_forw
     client.post_form(f"/forwards/{forward.id}/reply", {"text": "Die Nordseite am Brunnen."})
     db.session.expire_all()
     assert forward.state == "open"
-    clarified = smtp.messages[-1][1]
+    clarified = smtp.deliveries[-1][1]
     assert clarified["Subject"].startswith("Antwort auf Ihre Rückfrage")
     assert "Die Nordseite am Brunnen." in clarified.get_body(preferencelist=("plain",)).get_content()
 
@@ -132,7 +132,7 @@ def test_hand_over_to_colleague_and_decline_with_suggestion(app, client, auth, c
     client.post_form(f"/portal/forwards/{forward.id}/handover", {"officer": city.colleague.id})
     db.session.expire_all()
     assert forward.officer_id == city.colleague.id
-    assert smtp.messages[-1][0] == [city.colleague.email]
+    assert smtp.deliveries[-1][0] == [city.colleague.email]
     client.post_form(f"/portal/forwards/{forward.id}/decline",
                      {"reason": "Zuständig ist das Verkehrsamt.", "suggested": city.verkehr.id})
     db.session.expire_all()
@@ -158,9 +158,9 @@ def test_answer_by_replying_to_the_notification_email_over_imap(app, city, smtp,
 
     forward = make_forward()
     jobs.run_ready()
-    original = smtp.messages[0][1]
-    imap.deliver(_reply_mail(original, "presse.ordnung@rheinfeld.example", "Genehmigt bis 22 Uhr."))
-    imap.deliver(_reply_mail(original, "fremder@example.com", "Ich bin nicht zuständig, aber ..."
+    original = smtp.deliveries[0][1]
+    imap.append(_reply_mail(original, "presse.ordnung@rheinfeld.example", "Genehmigt bis 22 Uhr."))
+    imap.append(_reply_mail(original, "fremder@example.com", "Ich bin nicht zuständig, aber ..."
                              ).replace(b"antwort-1", b"antwort-2"))
 
     fetch_forward_replies()
@@ -172,7 +172,7 @@ def test_answer_by_replying_to_the_notification_email_over_imap(app, city, smtp,
     assert imap.unseen() == 0
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "forward.mail_ignored"))
 
-    imap.deliver(_reply_mail(original, "presse.ordnung@rheinfeld.example", "Genehmigt bis 22 Uhr."))
+    imap.append(_reply_mail(original, "presse.ordnung@rheinfeld.example", "Genehmigt bis 22 Uhr."))
     fetch_forward_replies()  # the same mail again (same Message-ID) is stored once
     db.session.commit()
     db.session.expire_all()

@@ -52,7 +52,7 @@ def test_christmas_reminder_and_escalation(app, city, smtp, make_forward):
     clock.set_time(at(2026, 12, 28, 11, 0))
     assert run_sweep() == {"reminded": 1, "escalated": 0}
     assert run_sweep() == {"reminded": 0, "escalated": 0}  # idempotent
-    reminders = [m for _r, m in smtp.messages if m["Subject"].startswith("Erinnerung")]
+    reminders = [m for _r, m in smtp.deliveries if m["Subject"].startswith("Erinnerung")]
     assert len(reminders) == 1 and "28.12.2026 15:00" in reminders[0].get_content()
 
     clock.set_time(at(2026, 12, 28, 14, 59))
@@ -64,7 +64,7 @@ def test_christmas_reminder_and_escalation(app, city, smtp, make_forward):
     assert forward.state == "overdue" and city.conversation.status == "waiting"
     notified = set(db.session.scalars(select(Notification.user_id).where(Notification.text.startswith("Überfällig"))))
     assert notified == {city.deputy.id, city.lead.id}
-    [(recipients, escalation)] = [(r, m) for r, m in smtp.messages if m["Subject"].startswith("Überfällig")]
+    [(recipients, escalation)] = [(r, m) for r, m in smtp.deliveries if m["Subject"].startswith("Überfällig")]
     assert set(recipients) == {city.deputy.email, city.lead.email}
     assert count("forward.reminded") == 1 and count("forward.escalated") == 1
 

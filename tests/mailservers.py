@@ -1,4 +1,4 @@
-"""Real mail servers on loopback for the e-mail tests: Debian's dovecot (IMAP) and aiosmtpd (SMTP).
+"""Real mail servers on loopback for the e-mail channel and the forwarding tests: dovecot (IMAP), aiosmtpd (SMTP).
 
 Each test gets its own dovecot instance with a generated configuration in a temporary folder,
 listening on 127.0.0.1 on a free port, users from a passwd-file, maildirs in the folder.
@@ -77,7 +77,8 @@ service pop3-login {{
 
 
 class Dovecot:
-    def __init__(self):
+    def __init__(self, user: str = USER, password: str = PASSWORD):
+        self.user, self.password = user, password
         self.root = tempfile.mkdtemp(prefix="mitreden-dovecot-")
         os.chmod(self.root, 0o755)
         self.port = _free_port()
@@ -86,7 +87,7 @@ class Dovecot:
         os.makedirs(f"{self.root}/mail")
         os.chown(f"{self.root}/mail", owner.pw_uid, owner.pw_gid)
         with open(f"{self.root}/passwd", "w") as fh:
-            fh.write(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
+            fh.write(f"{user}:{{PLAIN}}{password}::::::\n")
         with open(f"{self.root}/dovecot.conf", "w") as fh:
             fh.write(CONFIG.format(root=self.root, port=self.port, internal=internal, login=login,
                                    uid=owner.pw_uid, gid=owner.pw_gid))
@@ -112,7 +113,7 @@ class Dovecot:
 
     def connect(self) -> imaplib.IMAP4:
         client = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
-        client.login(USER, PASSWORD)
+        client.login(self.user, self.password)
         return client
 
     def append(self, raw: bytes, mailbox: str = "INBOX") -> None:
@@ -120,6 +121,13 @@ class Dovecot:
         status, data = client.append(mailbox, None, None, raw)
         client.logout()
         assert status == "OK", data
+
+    def unseen(self, mailbox: str = "INBOX") -> int:
+        client = self.connect()
+        client.select(mailbox)
+        count = len(client.search(None, "UNSEEN")[1][0].split())
+        client.logout()
+        return count
 
     def recreate(self, mailbox: str) -> None:
         """Delete and create the folder again: the server hands out a new UIDVALIDITY."""
@@ -165,6 +173,11 @@ class SMTPCapture:
         self.envelopes.append(envelope)
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
+
+    @property
+    def deliveries(self) -> list[tuple[list[str], object]]:
+        """(recipients, message) pairs in the order they arrived."""
+        return [(list(e.rcpt_tos), m) for e, m in zip(self.envelopes, self.messages, strict=True)]
 
     def settings(self) -> dict:
         return {"smtp_host": "127.0.0.1", "smtp_port": str(self.port), "smtp_from": "buergerpost@stadt.example"}
