@@ -11,6 +11,7 @@ from inbox.channels.models import Channel
 from inbox.conversations import operations, queries
 from inbox.conversations.forms import ActionForm, AssignForm, MoveForm, NoteForm, ReplyForm
 from inbox.conversations.models import Conversation, Message
+from inbox.core.web import flash_form_errors
 from inbox.extensions import db
 from inbox.orgs.models import Team
 
@@ -176,7 +177,5 @@ def retry(message_id: int):
 
 
 def _invalid(form, conversation: Conversation):
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "error")
+    flash_form_errors(form)
     return redirect(url_for("conversations.show", conversation_id=conversation.id), 303)

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from inbox import jobs
@@ -66,6 +66,17 @@ def _security_headers(response):
         "frame-ancestors 'none'; form-action 'self'",
     )
     return response
+
+
+def form_errors(form) -> list[str]:
+    """Every validation message of a form, in field order."""
+    return [error for errors in form.errors.values() for error in errors]
+
+
+def flash_form_errors(form, fallback: str = "Das Formular ist ungültig.") -> None:
+    """Show a form's validation messages on the page the user is sent back to."""
+    for error in form_errors(form) or [fallback]:
+        flash(error, "error")
 
 
 def local_time(value: datetime | None, fmt: str = "dd.MM.yyyy HH:mm") -> str:

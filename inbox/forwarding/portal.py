@@ -14,6 +14,7 @@ from sqlalchemy import select
 from inbox.accounts.access import current_org_id, department_ids, has_role, require_role
 from inbox.accounts.models import User
 from inbox.audit.operations import record
+from inbox.core.web import flash_form_errors
 from inbox.extensions import db
 from inbox.forwarding import links, mails, operations, queries
 from inbox.forwarding.forms import DeclineForm, HandOverForm, TextForm
@@ -102,9 +103,7 @@ def _done(forward: Forward, message: str):
 
 
 def _refuse(forward: Forward, form):
-    errors = [e for errs in form.errors.values() for e in errs] or ["Das Formular ist ungültig."]
-    for error in errors:
-        flash(error, "error")
+    flash_form_errors(form)
     return redirect(url_for("portal.show", forward_id=forward.id), 303)
 
 

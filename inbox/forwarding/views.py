@@ -13,6 +13,7 @@ from sqlalchemy import select
 from inbox.accounts.access import STAFF, require_role, scoped_get, team_ids
 from inbox.conversations.models import Conversation
 from inbox.conversations.views import PANELS
+from inbox.core.web import flash_form_errors
 from inbox.extensions import csrf, db
 from inbox.forwarding import files, operations, queries
 from inbox.forwarding.forms import ForwardForm, TextForm
@@ -114,9 +115,7 @@ def _back(conversation: Conversation):
 
 
 def _invalid(form, conversation: Conversation):
-    errors = [e for errs in form.errors.values() for e in errs] or ["Bitte ein Fachamt wählen."]
-    for error in errors:
-        flash(error, "error")
+    flash_form_errors(form, "Bitte ein Fachamt wählen.")
     return _back(conversation)
 
 

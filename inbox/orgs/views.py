@@ -7,6 +7,7 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from inbox.accounts.access import require_role, scoped_get
 from inbox.accounts.operations import create_user, find_user
 from inbox.conversations.forms import ActionForm
+from inbox.core.web import flash_form_errors
 from inbox.extensions import db
 from inbox.orgs import departments as ops
 from inbox.orgs.forms import DepartmentForm, MemberForm
@@ -24,12 +25,6 @@ def _form(org_id: int, department: Department | None = None) -> DepartmentForm:
     return form
 
 
-def _flash_errors(form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "error")
-
-
 @bp.get("/")
 @require_role("admin")
 def index():
@@ -41,7 +36,7 @@ def index():
 def create():
     form = _form(g.org_id)
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_form_errors(form)
         return render_template("departments/index.html", departments=ops.list_departments(g.org_id), form=form), 400
     try:
         ops.check(g.org_id, form.name.data, form.short_name.data, form.press_email.data or "")
@@ -77,7 +72,7 @@ def update(department_id: int):
     department = scoped_get(Department, department_id)
     form = _form(g.org_id, department)
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_form_errors(form)
         return _page(department, form, MemberForm(), 400)
     try:
         ops.update_department(department, name=form.name.data, short_name=form.short_name.data,
@@ -97,7 +92,7 @@ def add_member(department_id: int):
     department = scoped_get(Department, department_id)
     form = MemberForm()
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_form_errors(form)
         return _page(department, _form(g.org_id, department), form, 400)
     try:
         user = find_user(form.email.data)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from inbox.accounts.access import require_role, scoped_get, team_ids
 from inbox.core import clock
+from inbox.core.web import flash_form_errors, form_errors
 from inbox.extensions import db
 from inbox.orgs.models import Team
 from inbox.rota import adapter, operations, queries
@@ -142,7 +143,7 @@ def add_absence(rota_id: int):
     form.user.choices = [(u.id, u.name) for u in adapter.planned_users(db.session.get(Team, rota.team_id))]
     try:
         if not form.validate_on_submit():
-            raise ValueError(" ".join(e for errs in form.errors.values() for e in errs))
+            raise ValueError(" ".join(form_errors(form)))
         operations.add_absence(g.org_id, form.user.data, form.kind.data, form.first.data, form.last.data)
     except ValueError as exc:
         flash(f"Abwesenheit nicht gespeichert: {exc}", "error")
@@ -194,7 +195,7 @@ def add_override(team_id: int):
     form = OverrideForm()
     try:
         if not form.validate_on_submit():
-            raise ValueError(" ".join(e for errs in form.errors.values() for e in errs))
+            raise ValueError(" ".join(form_errors(form)))
         operations.add_override(team, form.kind.data, form.first.data, form.last.data, form.slots.data or "",
                                 form.reason.data or "", current_user.id)
     except ValueError as exc:
@@ -227,9 +228,7 @@ def save_profile(team_id: int, user_id: int):
         abort(404)
     form = ProfileForm(prefix=f"p{user_id}")
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+        flash_form_errors(form)
         return redirect(url_for("rota.settings", team_id=team.id), 303)
     operations.update_profile(g.org_id, user_id, **queries.profile_values(form, team))
     db.session.commit()
@@ -283,9 +282,7 @@ def add_wish():
     form = WishForm()
     form.template.choices = [("", "frei")] + queries.template_choices(g.org_id)
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+        flash_form_errors(form)
         return redirect(url_for("rota.mine"), 303)
     operations.add_wish(g.org_id, current_user.id, form.day.data, form.template.data, form.weight.data or 1)
     db.session.commit()
