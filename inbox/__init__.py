@@ -27,6 +27,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from inbox.core import web
 
     web.init_app(app)
+    from inbox.channels import intake
+
+    intake.init_app(app)
     return app
 
 

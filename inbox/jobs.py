@@ -86,6 +86,11 @@ def _push_to_rq(name: str, args: tuple, delay: timedelta | None) -> None:
         queue.enqueue(execute, name, *args, retry=retry)
 
 
+def push(func: Callable, *args) -> None:
+    """Hand a job to RQ now, outside any transaction (for data another connection has already committed)."""
+    _push_to_rq(func.job_name, args, None)
+
+
 def run_ready() -> int:
     """Run the in-process jobs whose transaction has committed; returns how many ran."""
     count = 0

@@ -13,12 +13,14 @@ log = logging.getLogger(__name__)
 
 
 def run_all() -> dict[str, int]:
+    from inbox.channels.tasks import requeue_stale
     from inbox.forwarding.replies import fetch
     from inbox.forwarding.sweep import sweep as forwarding_sweep
     from inbox.routing import sweep as routing_sweep
 
     totals = routing_sweep.run()
     totals.update(forwarding_sweep())
+    totals["raw_events_requeued"] = requeue_stale()
     if mailer.settings().get("imap_host"):
         totals.update({f"replies_{k}": v for k, v in fetch().items()})
     return totals

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inbox.core import clock
@@ -49,7 +49,12 @@ RAW_STATES = ("pending", "processed", "ignored", "failed")
 class RawEvent(OrgScoped, db.Model):
     """A webhook body or polled item exactly as received, stored before it is acknowledged."""
 
-    __table_args__ = (Index("ix_raw_event_status", "organization_id", "status"),)
+    __table_args__ = (
+        Index("ix_raw_event_status", "organization_id", "status"),
+        # The sweep's question: which events did no job pick up (the raw event table grows with every webhook).
+        Index("ix_raw_event_pending", "received_at", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"), index=True)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
 
 from inbox.channels.adapters import get_adapter
 from inbox.channels.adapters.base import PayloadError
@@ -11,16 +15,50 @@ from inbox.conversations import operations
 from inbox.conversations.delivery import apply_status
 from inbox.core import clock
 from inbox.extensions import db
-from inbox.jobs import task
+from inbox.jobs import enqueue, task
 
 log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
 
 
 @task
 def process_raw_event(event_id: int) -> None:
     """Parse one raw event into messages; safe to run again (ingest is idempotent)."""
+    _process(event_id)
+
+
+@task
+def process_raw_events(event_ids: list[int]) -> None:
+    """Process the raw events one webhook batch stored together.
+
+    Each event is its own unit of work and commits on its own, so one event that cannot be
+    processed neither holds back nor rolls back the others; it stays pending and the periodic
+    sweep gives it another attempt.
+    """
+    for event_id in event_ids:
+        try:
+            _process(event_id)
+            db.session.commit()
+        except Exception:  # noqa: BLE001
+            db.session.rollback()
+            if current_app.config.get("JOBS_RAISE"):
+                raise
+            log.exception("raw event %s could not be processed; it stays pending for the sweep", event_id)
+            _note_failure(event_id)
+
+
+def _note_failure(event_id: int) -> None:
     event = db.session.get(RawEvent, event_id)
-    if event is None or event.status == "processed":
+    if event is not None:
+        event.attempts += 1
+        if event.attempts >= MAX_ATTEMPTS:
+            event.status, event.error = "failed", "Verarbeitung mehrfach fehlgeschlagen (siehe Server-Log)"
+        db.session.commit()
+
+
+def _process(event_id: int) -> None:
+    event = db.session.get(RawEvent, event_id)
+    if event is None or event.status != "pending":
         return
     event.attempts += 1
     try:
@@ -46,3 +84,13 @@ def _after_ingest(conversation_ids: list[int]) -> None:
 
     for conversation_id in dict.fromkeys(conversation_ids):
         conversation_received(conversation_id)
+
+
+def requeue_stale(older_than: timedelta = timedelta(minutes=2), limit: int = 500) -> int:
+    """Queue pending events nobody processed: stored while Redis was down, or a worker died on them."""
+    ids = list(db.session.scalars(select(RawEvent.id).where(
+        RawEvent.status == "pending", RawEvent.received_at < clock.now() - older_than).order_by(RawEvent.id)
+        .limit(limit)))
+    for start in range(0, len(ids), 100):
+        enqueue(process_raw_events, ids[start:start + 100])
+    return len(ids)

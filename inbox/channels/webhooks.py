@@ -1,35 +1,31 @@
-"""POST /webhooks/<slug>: the one door every pushing platform comes in through."""
+"""/webhooks/<slug> in Flask: platform handshakes (GET) and our own contact form page (POST as a form).
+
+Signed platform posts are answered by `intake.WebhookIntake` before they reach Flask; a form
+post comes here because its CSRF token is checked against the session. Both use `intake.accept`.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, redirect, request, url_for
-from sqlalchemy import select
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 
 from inbox.channels.adapters import get_adapter
-from inbox.channels.adapters.base import PayloadError, SignatureError
-from inbox.channels.models import Channel, RawEvent
-from inbox.channels.tasks import process_raw_event
-from inbox.extensions import db
-from inbox.jobs import enqueue
+from inbox.channels.adapters.base import SignatureError
+from inbox.channels.directory import directory
+from inbox.channels.intake import FORM_TYPES, accept
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
-KEPT_HEADERS = ("Content-Type", "User-Agent", "X-Request-Id")
 
 
 def json_error(status: int, message: str):
     return jsonify(error=message), status
 
 
-def _channel(slug: str) -> Channel | None:
-    return db.session.scalar(select(Channel).where(Channel.slug == slug, Channel.enabled.is_(True)))
-
-
 @bp.get("/webhooks/<slug>")
 def handshake(slug: str):
-    channel = _channel(slug)
+    channel = directory().get(slug)
     if channel is None:
         return json_error(404, "unknown channel")
     try:
@@ -42,58 +38,13 @@ def handshake(slug: str):
 
 @bp.post("/webhooks/<slug>")
 def receive(slug: str):
-    channel = _channel(slug)
+    channel = directory().get(slug)
     if channel is None:
         log.info("webhook for unknown channel %r", slug)
         return json_error(404, "unknown channel")
-    body = request.get_data(cache=True)
-    adapter = get_adapter(channel.kind)
-    try:
-        adapter.verify(channel, request, body)
-    except SignatureError as exc:
-        log.warning("webhook signature refused for channel %s: %s", slug, exc)
-        return json_error(401, "invalid signature")
-    event = _store(channel, body)
-    try:
-        adapter.parse(channel, body, event.content_type)
-    except PayloadError as exc:
-        log.warning("webhook body refused for channel %s: %s", slug, exc)
-        return _keep_failed(event, slug, str(exc))
-    except Exception as exc:  # an adapter bug must not lose the event: keep it for re-processing after a fix
-        log.exception("adapter %s crashed on a webhook body of channel %s", channel.kind, slug)
-        return _keep_failed(event, slug, f"cannot be parsed ({exc.__class__.__name__})")
-    event_id = event.id  # read before commit expires it: no extra round trip for the answer
-    enqueue(process_raw_event, event_id)
-    db.session.commit()
-    return _answer_ok(slug, event_id)
-
-
-def _keep_failed(event: RawEvent, slug: str, reason: str):
-    event.status, event.error = "failed", reason
-    db.session.commit()
-    return _answer_bad(slug, reason)
-
-
-def _store(channel: Channel, body: bytes) -> RawEvent:
-    headers = {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers}
-    event = RawEvent(organization_id=channel.organization_id, channel_id=channel.id, body=body,
-                     content_type=request.content_type or "", headers=headers)
-    db.session.add(event)
-    db.session.flush()
-    return event
-
-
-def _from_form() -> bool:
-    return (request.content_type or "").startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
-
-
-def _answer_ok(slug: str, event_id: int):
-    if _from_form():
+    status, answer = accept(current_app._get_current_object(), channel, request, request.get_data(cache=True))
+    if not (request.content_type or "").startswith(FORM_TYPES) or status in (401, 503):
+        return jsonify(answer), status
+    if status == 200:
         return redirect(url_for("channels.contact_thanks", slug=slug), 303)
-    return jsonify(status="accepted", event_id=event_id), 200
-
-
-def _answer_bad(slug: str, message: str):
-    if _from_form():
-        return redirect(url_for("channels.contact_form", slug=slug, error=message), 303)
-    return json_error(400, message)
+    return redirect(url_for("channels.contact_form", slug=slug, error=answer["error"]), 303)

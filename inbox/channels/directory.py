@@ -1,0 +1,117 @@
+"""Which channel a webhook is for, without a database round trip per request.
+
+A webhook must be checked against its channel's secret before anything is stored. Reading
+the channel row and decrypting its credentials costs more than storing the event itself,
+so each process keeps a short-lived snapshot per slug. A change to a channel made in this
+process clears the snapshots when it commits; other processes see it after `ttl` seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from inbox.extensions import db
+
+EXTENSION = "mitreden_channel_directory"
+
+
+@dataclass(frozen=True)
+class ChannelKey:
+    """What an adapter needs to check and parse a webhook: a detached, decrypted channel snapshot."""
+
+    id: int
+    organization_id: int
+    slug: str
+    kind: str
+    credentials: dict
+    settings: dict
+    loaded_at: float = field(default_factory=time.monotonic, compare=False)
+
+
+class ChannelDirectory:
+    """Snapshots of enabled channels by slug, refreshed after `ttl` seconds (unknown slugs too)."""
+
+    def __init__(self, app: Flask, ttl: float):
+        self.app, self.ttl = app, ttl
+        self._entries: dict[str, tuple[float, ChannelKey | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, slug: str, *, max_age: float | None = None) -> ChannelKey | None:
+        limit = self.ttl if max_age is None else min(max_age, self.ttl)
+        entry = self._entries.get(slug)
+        if entry is not None and time.monotonic() - entry[0] < limit:
+            return entry[1]
+        key = self._load(slug)
+        with self._lock:
+            self._entries[slug] = (time.monotonic(), key)
+        return key
+
+    def refresh(self, key: ChannelKey, min_age: float = 1.0) -> ChannelKey | None:
+        """A fresh snapshot when `key` is older than min_age (after a signature failure: was the secret rotated?).
+
+        The floor keeps forged requests from turning into one database query each.
+        """
+        if time.monotonic() - key.loaded_at < min_age:
+            return None
+        fresh = self.get(key.slug, max_age=0)
+        return fresh if fresh != key else None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def _load(self, slug: str) -> ChannelKey | None:
+        if has_app_context() and current_app._get_current_object() is self.app:
+            return _read(slug)
+        with self.app.app_context():
+            try:
+                return _read(slug)
+            finally:
+                db.session.remove()
+
+
+def _read(slug: str) -> ChannelKey | None:
+    from inbox.channels.models import Channel
+
+    channel = db.session.scalar(select(Channel).where(Channel.slug == slug, Channel.enabled.is_(True)))
+    if channel is None:
+        return None
+    return ChannelKey(id=channel.id, organization_id=channel.organization_id, slug=channel.slug, kind=channel.kind,
+                      credentials=channel.credentials, settings=dict(channel.settings or {}))
+
+
+def init_app(app: Flask) -> None:
+    seconds = float(app.config["SETTINGS"].get("ingest", {}).get("channel_cache_seconds", 10))
+    app.extensions[EXTENSION] = ChannelDirectory(app, seconds)
+
+
+def directory() -> ChannelDirectory:
+    return current_app.extensions[EXTENSION]
+
+
+@event.listens_for(Session, "after_flush")
+def _note_channel_changes(session: Session, _context) -> None:
+    from inbox.channels.models import Channel
+
+    if any(isinstance(obj, Channel) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["channels_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_changed_channels(session: Session) -> None:
+    # After the commit, not the flush: a reader must not cache the old row again before the change is visible.
+    if session.info.pop("channels_changed", False) and has_app_context():
+        found = current_app.extensions.get(EXTENSION)
+        if found is not None:
+            found.clear()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_channel_note(session: Session) -> None:
+    session.info.pop("channels_changed", None)
