@@ -39,6 +39,9 @@ class ChannelDirectory:
 
     def __init__(self, app: Flask, ttl: float):
         self.app, self.ttl = app, ttl
+        # After a signature failure the row is read again at most this often per slug, so forged
+        # requests cannot turn into one database query each.
+        self.refresh_after = 1.0
         self._entries: dict[str, tuple[float, ChannelKey | None]] = {}
         self._lock = threading.Lock()
 
@@ -52,12 +55,9 @@ class ChannelDirectory:
             self._entries[slug] = (time.monotonic(), key)
         return key
 
-    def refresh(self, key: ChannelKey, min_age: float = 1.0) -> ChannelKey | None:
-        """A fresh snapshot when `key` is older than min_age (after a signature failure: was the secret rotated?).
-
-        The floor keeps forged requests from turning into one database query each.
-        """
-        if time.monotonic() - key.loaded_at < min_age:
+    def refresh(self, key: ChannelKey) -> ChannelKey | None:
+        """A fresh, different snapshot after a signature failure (was the secret rotated?), else None."""
+        if time.monotonic() - key.loaded_at < self.refresh_after:
             return None
         fresh = self.get(key.slug, max_age=0)
         return fresh if fresh != key else None
@@ -79,7 +79,9 @@ class ChannelDirectory:
 def _read(slug: str) -> ChannelKey | None:
     from inbox.channels.models import Channel
 
-    channel = db.session.scalar(select(Channel).where(Channel.slug == slug, Channel.enabled.is_(True)))
+    # populate_existing: the row as stored now, even if this session has met the channel before.
+    channel = db.session.scalar(select(Channel).where(Channel.slug == slug, Channel.enabled.is_(True))
+                                .execution_options(populate_existing=True))
     if channel is None:
         return None
     return ChannelKey(id=channel.id, organization_id=channel.organization_id, slug=channel.slug, kind=channel.kind,
