@@ -6,13 +6,18 @@ their ratio; then p99 at a fixed 200 requests/s; then counts messages after the 
 drained the queue (none lost, none duplicated); then the inbox list page's p95 server time
 with 100,000 conversations and 500,000 messages.
 
-    .venv/bin/python bench/ingest.py [--levels 1,4,16,32] [--requests 1500] [--skip-inbox]
+    .venv/bin/python bench/ingest.py [--levels 1,4,16,32] [--requests 3000] [--skip-inbox]
+
+gunicorn runs with config/gunicorn.conf.py (one process per core, 16 threads each). The RQ
+workers run at nice 10, as the README advises where web and workers share a machine: they take
+the CPU the web processes leave. Requests come from bench/httpload.py (raw sockets, built once),
+so that the load generator takes little of the two cores; per request, the CPU used by the web
+processes, PostgreSQL, Redis, the RQ workers and the generator is printed as well.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import subprocess
@@ -25,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._support import BIN, REDIS_URL, ROOT, free_port, scratch_database, summary, wait_for_port  # noqa: E402
+from bench.httpload import build, closed_loop, fixed_rate  # noqa: E402
 from bench.inbox_page import measure_inbox_page  # noqa: E402
 from inbox.core.crypto import hmac_sha256_hex  # noqa: E402
 
@@ -47,71 +53,33 @@ def make_channel(url: str) -> str:
         return channel.slug
 
 
-def signed(n: int, run: str) -> tuple[bytes, dict]:
+def signed(path: str, n: int, run: str) -> bytes:
+    """One signed web-form webhook as the bytes of an HTTP request."""
     body = json.dumps({"external_id": f"{run}-{n}", "name": "Bürgerin", "email": f"b{n % 5000}@example.net",
                        "subject": "Frage", "text": f"Wann ist das Bürgerbüro geöffnet? ({n})"}).encode()
-    return body, {"Content-Type": "application/json", "X-Mitreden-Signature": "sha256=" + hmac_sha256_hex(SECRET, body)}
+    headers = {"Content-Type": "application/json", "X-Mitreden-Signature": "sha256=" + hmac_sha256_hex(SECRET, body)}
+    return build(path, body, headers)
 
 
-def closed_loop(port: int, path: str, bodies: list, concurrency: int) -> tuple[float, list[float], int]:
-    """Each of `concurrency` clients sends its share back to back; returns (seconds, latencies, errors)."""
-    latencies, errors, lock = [], [0], threading.Lock()
-    shares = [bodies[i::concurrency] for i in range(concurrency)]
-
-    def client(share):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = []
-        for body, headers in share:
-            start = time.perf_counter()
-            conn.request("POST", path, body, headers)
-            response = conn.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - start)
-            if response.status != 200:
-                with lock:
-                    errors[0] += 1
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client, args=(s,)) for s in shares]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, latencies, errors[0]
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the processes of each part of the benchmark (from /proc)."""
+    tick, totals = os.sysconf("SC_CLK_TCK"), {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        part = ("load generator" if int(pid) == os.getpid() else "gunicorn" if "gunicorn" in command
+                else "rq workers" if "worker" in command and "mitreden" in command else "postgres"
+                if "postgres" in command else "redis" if "redis" in command else None)
+        if part:
+            totals[part] = totals.get(part, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return totals
 
 
-def fixed_rate(port: int, path: str, bodies: list, rate: float) -> tuple[list[float], int]:
-    """Open loop: request i is due at i/rate; latency counts from when it was due (no coordinated omission)."""
-    import queue
-
-    due_queue, latencies, errors, lock = queue.Queue(), [], [0], threading.Lock()
-
-    def sender():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while (item := due_queue.get()) is not None:
-            due, (body, headers) = item
-            conn.request("POST", path, body, headers)
-            response = conn.getresponse()
-            response.read()
-            with lock:
-                latencies.append(time.perf_counter() - due)
-                errors[0] += response.status != 200
-
-    senders = [threading.Thread(target=sender) for _ in range(24)]
-    for t in senders:
-        t.start()
-    begin = time.perf_counter()
-    for i, item in enumerate(bodies):
-        due = begin + i / rate
-        time.sleep(max(0.0, due - time.perf_counter()))
-        due_queue.put((due, item))
-    for _ in senders:
-        due_queue.put(None)
-    for t in senders:
-        t.join()
-    return latencies, errors[0]
+def cpu_per_request(before: dict, after: dict, count: int) -> str:
+    return ", ".join(f"{part} {(after[part] - before.get(part, 0.0)) / count * 1e6:.0f}" for part in sorted(after))
 
 
 def raw_inserts(url: str, count: int, concurrency: int) -> float:
@@ -141,12 +109,11 @@ def raw_inserts(url: str, count: int, concurrency: int) -> float:
 
 def start_services(url: str, queue: str, port: int, rq_workers: int):
     env = dict(os.environ, DATABASE_URL=url, REDIS_URL=REDIS_URL, MITREDEN_QUEUE=queue, SECRET_KEY="bench",
-               PYTHONPATH=str(ROOT))
-    web = subprocess.Popen([str(BIN / "gunicorn"), "-w", "4", "-k", "gthread", "--threads", "4", "-b",
-                            f"127.0.0.1:{port}", "--log-level", "warning", "inbox:create_app()"],
-                           env=env, cwd=ROOT)
-    workers = [subprocess.Popen([str(BIN / "mitreden"), "worker"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL) for _ in range(rq_workers)]
+               PYTHONPATH=str(ROOT), MITREDEN_BIND=f"127.0.0.1:{port}")
+    web = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"), "--log-level",
+                            "warning", "inbox:create_app()"], env=env, cwd=ROOT)
+    workers = [subprocess.Popen(["nice", "-n", "10", str(BIN / "mitreden"), "worker"], env=env, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(rq_workers)]
     wait_for_port(port)
     return [web, *workers]
 
@@ -177,27 +144,21 @@ def count_messages(url: str) -> tuple[int, int]:
 def ingest_run(url: str, levels: list[int], per_level: int) -> None:
     slug, queue, port = make_channel(url), f"bench-{uuid.uuid4().hex[:8]}", free_port()
     procs = start_services(url, queue, port, rq_workers=2)
-    path, run, sent = f"/webhooks/{slug}", uuid.uuid4().hex[:6], 0
+    path, run = f"/webhooks/{slug}", uuid.uuid4().hex[:6]
     try:
-        closed_loop(port, path, [signed(i, "warm" + run) for i in range(200)], 8)
-        sent += 200
-        print(f"{'conc':>5} {'msg/s':>8} {'raw ins/s':>10} {'ratio':>6}  latency")
-        for level in levels:
-            bodies = [signed(sent + i, run) for i in range(per_level)]
-            seconds, latencies, errors = closed_loop(port, path, bodies, level)
-            sent += per_level
-            rate, raw = per_level / seconds, raw_inserts(url, per_level, level)
-            print(f"{level:>5} {rate:>8.0f} {raw:>10.0f} {rate / raw:>6.2f}  {summary(latencies)}"
-                  + (f"  ERRORS {errors}" if errors else ""))
-        bodies = [signed(sent + i, run) for i in range(2000)]
-        latencies, errors = fixed_rate(port, path, bodies, 200.0)
-        sent += 2000
+        closed_loop(port, [signed(path, i, "warm" + run) for i in range(300)], 8)
+        sent = 300 + closed_levels(url, port, path, run, levels, per_level)
+        fixed = [signed(path, sent + i, run) for i in range(2000)]
+        latencies, errors = fixed_rate(port, fixed, 200.0)
+        sent += len(fixed)
         print(f"fixed 200 req/s for 10 s: {summary(latencies)}, errors {errors}")
-        dupes = [signed(i, run) for i in range(200, 2200, 10)]  # all delivered before
-        closed_loop(port, path, dupes, 8)
+        dupes = [signed(path, i, run) for i in range(0, 2000, 10)]  # all delivered before
+        closed_loop(port, dupes, 8)
         print(f"re-sent {len(dupes)} already delivered webhooks (platform retries)")
+        started = time.perf_counter()
         drain(queue)
         total, distinct = count_messages(url)
+        print(f"queue drained {time.perf_counter() - started:.0f} s after the last webhook")
         print(f"messages stored: {total} (distinct external ids {distinct}); webhooks accepted: {sent} unique "
               f"-> {'OK: none lost, none duplicated' if total == distinct == sent else 'MISMATCH'}")
     finally:
@@ -207,15 +168,33 @@ def ingest_run(url: str, levels: list[int], per_level: int) -> None:
             proc.wait(timeout=30)
 
 
+def closed_levels(url: str, port: int, path: str, run: str, levels: list[int], per_level: int) -> int:
+    """Closed-loop runs at each concurrency, each followed by the raw INSERT+COMMIT rate; returns requests sent."""
+    sent = 0
+    print(f"{'conc':>5} {'msg/s':>8} {'raw ins/s':>10} {'ratio':>6}  latency")
+    for level in levels:
+        requests = [signed(path, sent + i, run) for i in range(per_level)]
+        before = cpu_seconds()
+        seconds, latencies, errors = closed_loop(port, requests, level)
+        used = cpu_per_request(before, cpu_seconds(), per_level)
+        sent += per_level
+        rate, raw = per_level / seconds, raw_inserts(url, per_level, level)
+        print(f"{level:>5} {rate:>8.0f} {raw:>10.0f} {rate / raw:>6.2f}  {summary(latencies)}"
+              + (f"  ERRORS {errors}" if errors else ""))
+        print(f"{'':>32}CPU µs per request: {used}")
+    return sent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--levels", default="1,4,16,32")
-    parser.add_argument("--requests", type=int, default=1500, help="requests per concurrency level")
+    parser.add_argument("--requests", type=int, default=3000, help="requests per concurrency level")
     parser.add_argument("--skip-inbox", action="store_true")
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=500_000)
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores; gunicorn 4 workers x 4 threads; 2 RQ workers; PostgreSQL; Redis")
+    print(f"machine: {os.cpu_count()} cores; gunicorn per config/gunicorn.conf.py; 2 RQ workers (nice 10); "
+          "PostgreSQL; Redis")
     with scratch_database("mitreden_bench_ingest") as url:
         ingest_run(url, [int(x) for x in args.levels.split(",")], args.requests)
     if not args.skip_inbox:
