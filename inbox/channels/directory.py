@@ -16,6 +16,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from inbox.core.web import within
 from inbox.extensions import db
 
 EXTENSION = "mitreden_channel_directory"
@@ -67,13 +68,7 @@ class ChannelDirectory:
             self._entries.clear()
 
     def _load(self, slug: str) -> ChannelKey | None:
-        if has_app_context() and current_app._get_current_object() is self.app:
-            return _read(slug)
-        with self.app.app_context():
-            try:
-                return _read(slug)
-            finally:
-                db.session.remove()
+        return within(self.app, _read, slug)
 
 
 def _read(slug: str) -> ChannelKey | None:

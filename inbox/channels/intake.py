@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+from http import HTTPStatus
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask
 from werkzeug.wrappers import Request
 
 from inbox.channels.adapters import get_adapter
@@ -20,6 +21,7 @@ from inbox.channels.adapters.base import PayloadError, SignatureError
 from inbox.channels.directory import EXTENSION as DIRECTORY
 from inbox.channels.directory import ChannelKey
 from inbox.channels.rawstore import StoreUnavailable, event_row, group_writer, insert_rows
+from inbox.core.web import within
 from inbox.extensions import db
 
 log = logging.getLogger(__name__)
@@ -79,10 +81,7 @@ def _parse_error(adapter, channel: ChannelKey, body: bytes, content_type: str) -
 def _store(app: Flask, row: dict) -> int:
     if app.config.get("REDIS_URL"):
         return group_writer(app, _queue_batch).store(row)
-    if has_app_context() and current_app._get_current_object() is app:
-        return _store_in_session(row)
-    with app.app_context():
-        return _store_in_session(row)
+    return within(app, _store_in_session, row)
 
 
 def _store_in_session(row: dict) -> int:
@@ -163,12 +162,8 @@ def _respond(start_response, status: int, answer: dict):
                ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")]
     if status == 503:
         headers.append(("Retry-After", "5"))
-    start_response(f"{status} {_REASONS[status]}", headers)
+    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
     return [payload]
-
-
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 413: "Content Too Large",
-            503: "Service Unavailable"}
 
 
 def init_app(app: Flask) -> None:

@@ -100,15 +100,14 @@ def record_test(channel: Channel, ok: bool) -> None:
 def reprocess_events(channel: Channel, event_ids: list[int]) -> int:
     """Send raw events of channel through parsing again (after an adapter fix); returns how many."""
     from inbox.channels.models import RawEvent
-    from inbox.channels.tasks import process_raw_event
-    from inbox.jobs import enqueue
+    from inbox.channels.tasks import queue_events
 
     events = list(db.session.scalars(select(RawEvent).where(
         RawEvent.id.in_(event_ids), RawEvent.channel_id == channel.id,
         RawEvent.organization_id == channel.organization_id, RawEvent.status.in_(REPROCESSABLE))))
     for event in events:
         event.status, event.error = "pending", ""
-        enqueue(process_raw_event, event.id)
+    queue_events([e.id for e in events])
     db.session.flush()
     if events:
         record(channel.organization_id, "channel.events_reprocessed", channel, count=len(events),

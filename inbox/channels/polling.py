@@ -1,7 +1,7 @@
 """Polling the platforms that offer no push: one job per channel, a sweep that starts them when due.
 
 Polled items take exactly the path webhook bodies take: stored as raw events, then
-`process_raw_event` (idempotent on channel + external id). The new cursor is saved in the
+`process_raw_events` (idempotent on channel + external id). The new cursor is saved in the
 same commit as the raw events, so a restart resumes where the last successful poll ended.
 """
 
@@ -19,7 +19,7 @@ from inbox.audit.operations import record
 from inbox.channels.adapters import get_adapter
 from inbox.channels.adapters.base import DeliveryError
 from inbox.channels.models import Channel, RawEvent
-from inbox.channels.tasks import process_raw_event
+from inbox.channels.tasks import queue_events
 from inbox.core import clock
 from inbox.extensions import db
 from inbox.jobs import enqueue, task
@@ -88,8 +88,7 @@ def _poll(channel: Channel) -> None:
         db.session.rollback()
         _back_off(channel, DeliveryError(f"Unerwarteter Fehler: {exc.__class__.__name__}: {exc}"))
         return
-    for body, content_type in (_item(i) for i in items):
-        _store(channel, body, content_type)
+    queue_events([_store(channel, body, content_type).id for body, content_type in (_item(i) for i in items)])
     channel.cursor = dict(new_cursor)
     channel.last_polled_at = clock.now()
     db.session.flush()
@@ -107,7 +106,6 @@ def _store(channel: Channel, body: bytes, content_type: str) -> RawEvent:
                      content_type=content_type, headers={"X-Mitreden-Source": "poll"})
     db.session.add(event)
     db.session.flush()
-    enqueue(process_raw_event, event.id)
     return event
 
 

@@ -143,15 +143,14 @@ class GroupWriter:
         return [event_id for row, event_id in zip(rows, ids, strict=True) if row["status"] == "pending"]
 
     def _insert(self, rows: list[dict]) -> list[int]:
+        if self._engine.dialect.name != "postgresql":
+            with self._engine.begin() as connection:
+                return insert_rows(connection, rows)
         if self._connection is None:
             self._connection = self._engine.raw_connection()
-            if self._engine.dialect.name == "postgresql":
-                # One statement is one transaction: its own commit, no extra round trip for BEGIN and COMMIT.
-                self._connection.driver_connection.autocommit = True
-        if self._engine.dialect.name == "postgresql":
-            return insert_batch(self._connection.driver_connection, rows)
-        with self._engine.connect() as connection, connection.begin():
-            return insert_rows(connection, rows)
+            # One statement is one transaction: its own commit, no extra round trip for BEGIN and COMMIT.
+            self._connection.driver_connection.autocommit = True
+        return insert_batch(self._connection.driver_connection, rows)
 
     def _discard_connection(self) -> None:
         if self._connection is not None:

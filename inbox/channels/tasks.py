@@ -11,6 +11,7 @@ from sqlalchemy import select
 from inbox.channels.adapters import get_adapter
 from inbox.channels.adapters.base import PayloadError
 from inbox.channels.models import RawEvent
+from inbox.channels.rawstore import JOB_SIZE
 from inbox.conversations import operations
 from inbox.conversations.delivery import apply_status
 from inbox.core import clock
@@ -21,15 +22,15 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-@task
-def process_raw_event(event_id: int) -> None:
-    """Parse one raw event into messages; safe to run again (ingest is idempotent)."""
-    _process(event_id)
+def queue_events(event_ids: list[int]) -> None:
+    """Queue processing for raw events (after the commit), in jobs of JOB_SIZE events."""
+    for start in range(0, len(event_ids), JOB_SIZE):
+        enqueue(process_raw_events, event_ids[start:start + JOB_SIZE])
 
 
 @task
 def process_raw_events(event_ids: list[int]) -> None:
-    """Process the raw events one webhook batch stored together.
+    """Parse raw events into messages (a webhook batch, a poll, a re-processing); safe to run again.
 
     Each event is its own unit of work and commits on its own, so one event that cannot be
     processed neither holds back nor rolls back the others; it stays pending and the periodic
@@ -91,6 +92,5 @@ def requeue_stale(older_than: timedelta = timedelta(minutes=2), limit: int = 500
     ids = list(db.session.scalars(select(RawEvent.id).where(
         RawEvent.status == "pending", RawEvent.received_at < clock.now() - older_than).order_by(RawEvent.id)
         .limit(limit)))
-    for start in range(0, len(ids), 100):
-        enqueue(process_raw_events, ids[start:start + 100])
+    queue_events(ids)
     return len(ids)

@@ -7,13 +7,24 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import Flask, flash, jsonify, render_template, request
+from flask import Flask, current_app, flash, has_app_context, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from inbox import jobs
 from inbox.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
+
+
+def within(app: Flask, fn, *args):
+    """fn(*args) in app's context: the current one when it is app's (as Flask does for a request), else a new one.
+
+    For code that runs before Flask (the webhook intake) or in its own threads.
+    """
+    if has_app_context() and current_app._get_current_object() is app:
+        return fn(*args)
+    with app.app_context():
+        return fn(*args)
 
 
 def init_app(app: Flask) -> None:

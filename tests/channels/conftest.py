@@ -18,6 +18,19 @@ VERIFY_TOKEN = "verify-me-please"
 META_CREDENTIALS = {"app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN, "access_token": "EAAtoken"}
 
 
+def only(model=None, **where):
+    """The one row of model (default: Message) matching where; fails when there are none or several."""
+    from inbox.conversations.models import Message
+
+    model = model or Message
+    query = select(model)
+    for key, value in where.items():
+        query = query.where(getattr(model, key) == value)
+    rows = list(db.session.scalars(query))
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
 def count(model, **where) -> int:
     query = select(func.count()).select_from(model)
     for key, value in where.items():

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -19,15 +19,7 @@ from inbox.conversations.models import Message
 from inbox.core import clock
 from inbox.core.crypto import encrypt_json
 from inbox.extensions import db
-
-
-def wait_for(condition, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
+from tests.waiting import wait_for
 
 
 class Handed:
@@ -145,7 +137,7 @@ def test_event_the_queue_never_got_is_processed_by_the_sweep(app, create_org, cr
         raise ConnectionError("Redis is not answering")
 
     writer = GroupWriter(app, redis_down)
-    body = intake.json.dumps(citizen_message("ext-lost", text="Ist die Brücke gesperrt?")).encode()
+    body = json.dumps(citizen_message("ext-lost", text="Ist die Brücke gesperrt?")).encode()
     event_id = writer.store(event_row(channel, body, "application/json", {}))
     db.session.expire_all()
     assert db.session.get(RawEvent, event_id).status == "pending"
@@ -197,7 +189,7 @@ def test_one_broken_event_does_not_hold_back_the_others(app, create_org, create_
     channel = create_channel(create_org())
     good, bad = (RawEvent(organization_id=channel.organization_id, channel_id=channel.id,
                           content_type="application/json",
-                          body=intake.json.dumps(citizen_message(ext, text=ext)).encode()) for ext in ("good", "bad"))
+                          body=json.dumps(citizen_message(ext, text=ext)).encode()) for ext in ("good", "bad"))
     db.session.add_all([good, bad])
     db.session.commit()
     original = operations.ingest

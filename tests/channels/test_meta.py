@@ -10,7 +10,7 @@ from inbox.channels.adapters.base import DeliveryError, OutboundReply
 from inbox.channels.models import RawEvent
 from inbox.conversations.models import Conversation, Message
 from inbox.extensions import db
-from tests.channels.conftest import VERIFY_TOKEN, count
+from tests.channels.conftest import VERIFY_TOKEN, count, only
 from tests.fakeapi import Reply
 
 PAGE = "1067280970047460"
@@ -43,15 +43,6 @@ def ig_comment(comment_id="17865799348089039", media="17887498072083520", text="
         value["parent_id"] = parent
     return {"object": "instagram", "entry": [{"id": IG, "time": 1520622968, "changes": [{"field": "comments",
                                                                                        "value": value}]}]}
-
-
-def only(model=Message, **where):
-    query = select(model)
-    for key, value in where.items():
-        query = query.where(getattr(model, key) == value)
-    rows = list(db.session.scalars(query))
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 # --- handshake and signature ---------------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def test_ignored_events_are_listed_and_can_be_reprocessed(client, create_org, cr
 
 def test_adapter_crash_marks_the_event_failed_with_the_reason(client, create_org, create_channel, fakechat,
                                                               admin_of):
-    from inbox.channels.tasks import process_raw_event
+    from inbox.channels.tasks import process_raw_events
 
     org = create_org()
     channel = create_channel(org, "fakechat")
@@ -173,7 +173,7 @@ def test_adapter_crash_marks_the_event_failed_with_the_reason(client, create_org
                      content_type="application/json")
     db.session.add(event)
     db.session.commit()
-    process_raw_event(event.id)
+    process_raw_events([event.id])
     db.session.commit()
     assert event.status == "failed" and "KeyError" in event.error
     admin_of(org)

@@ -10,7 +10,7 @@ from inbox.channels.adapters.base import DeliveryError, OutboundReply
 from inbox.channels.models import RawEvent
 from inbox.conversations.models import Conversation, Message
 from inbox.extensions import db
-from tests.channels.conftest import VERIFY_TOKEN, count
+from tests.channels.conftest import VERIFY_TOKEN, count, only
 from tests.fakeapi import Reply
 
 USER = "78901"
@@ -30,15 +30,6 @@ def reply_event(reply_id="8901234", username="karin_v", text="Wann ist das Stadt
 @pytest.fixture
 def threads_channel(meta_channel):
     return meta_channel("threads", {"user_id": USER, "username": "teststadt"})
-
-
-def only(model=Message, **where):
-    query = select(model)
-    for key, value in where.items():
-        query = query.where(getattr(model, key) == value)
-    rows = list(db.session.scalars(query))
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 def test_handshake_and_signature(client, meta_post, threads_channel):

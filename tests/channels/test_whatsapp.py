@@ -11,7 +11,7 @@ from inbox.channels.models import RawEvent
 from inbox.conversations.models import Conversation, Message
 from inbox.core import clock
 from inbox.extensions import db
-from tests.channels.conftest import VERIFY_TOKEN, count
+from tests.channels.conftest import VERIFY_TOKEN, count, only
 from tests.fakeapi import Reply
 
 NUMBER_ID = "106540352242922"
@@ -52,15 +52,6 @@ def wa_channel(meta_channel):
 def frozen_now():
     clock.set_time(NOW)
     return NOW
-
-
-def only(model=Message, **where):
-    query = select(model)
-    for key, value in where.items():
-        query = query.where(getattr(model, key) == value)
-    rows = list(db.session.scalars(query))
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 # --- verification --------------------------------------------------------------------------------------------

@@ -6,14 +6,13 @@ import hmac
 import json
 
 import pytest
-from sqlalchemy import select
 
 from inbox.channels.adapters import get_adapter
 from inbox.channels.adapters.base import DeliveryError, OutboundReply
 from inbox.channels.models import RawEvent
 from inbox.conversations.models import Conversation, Message
 from inbox.extensions import db
-from tests.channels.conftest import count
+from tests.channels.conftest import count, only
 from tests.fakeapi import Reply
 
 SECRET = "x-consumer-secret"
@@ -62,15 +61,6 @@ def tweet(tweet_id="1050118621198921728", author=(CITIZEN, "karinvogel", "Karin 
             "entities": {"user_mentions": [{"screen_name": "teststadt", "id": int(ME), "id_str": ME}] if mention
                          else []}, "in_reply_to_status_id_str": None, **extra}
     return {"for_user_id": ME, "user_has_blocked": False, "tweet_create_events": [body]}
-
-
-def only(model=Message, **where):
-    query = select(model)
-    for key, value in where.items():
-        query = query.where(getattr(model, key) == value)
-    rows = list(db.session.scalars(query))
-    assert len(rows) == 1, rows
-    return rows[0]
 
 
 def test_crc_answers_with_the_hmac_of_the_token(client, x_channel):

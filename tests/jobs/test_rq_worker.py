@@ -1,24 +1,14 @@
 """Jobs go to the real Redis after commit and a real RQ worker processes them."""
 
-import time
-
 import pytest
 from sqlalchemy import func, select
 
 from inbox.channels.models import RawEvent
 from inbox.conversations.models import Conversation, Message
 from inbox.extensions import db
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.redis
-
-
-def wait_for(condition, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def test_webhook_message_is_processed_by_a_real_worker(rq_app, run_worker, create_org, create_channel,
@@ -46,20 +36,20 @@ def test_webhook_message_is_processed_by_a_real_worker(rq_app, run_worker, creat
 
 def test_job_is_not_enqueued_when_the_transaction_rolls_back(rq_app, create_org, create_channel):
     from inbox import jobs
-    from inbox.channels.tasks import process_raw_event
+    from inbox.channels.tasks import process_raw_events
 
     channel = create_channel(create_org())
     event = RawEvent(organization_id=channel.organization_id, channel_id=channel.id, body=b"{}")
     db.session.add(event)
     db.session.flush()
-    jobs.enqueue(process_raw_event, event.id)
+    jobs.enqueue(process_raw_events, [event.id])
     db.session.rollback()
     assert jobs.get_queue().count == 0
 
 
 def test_jobs_refuse_orm_objects(rq_app, create_org):
     from inbox import jobs
-    from inbox.channels.tasks import process_raw_event
+    from inbox.channels.tasks import process_raw_events
 
     with pytest.raises(TypeError, match="ids, not ORM objects"):
-        jobs.enqueue(process_raw_event, create_org())
+        jobs.enqueue(process_raw_events, create_org())
