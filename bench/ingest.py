@@ -8,7 +8,7 @@ with 100,000 conversations and 500,000 messages.
 
     .venv/bin/python bench/ingest.py [--levels 1,4,16,32] [--requests 3000] [--skip-inbox]
 
-gunicorn runs with config/gunicorn.conf.py (one process per core, 16 threads each). The RQ
+gunicorn runs with config/gunicorn.conf.py (one uvicorn worker per core, serving inbox.asgi). The RQ
 workers run at nice 10, as the README advises where web and workers share a machine: they take
 the CPU the web processes leave. They are paused while the closed-loop levels and the raw
 inserts run, so that the ratio compares the two on an otherwise idle machine (as if the workers
@@ -115,7 +115,7 @@ def start_services(url: str, queue: str, port: int, rq_workers: int):
     env = dict(os.environ, DATABASE_URL=url, REDIS_URL=REDIS_URL, MITREDEN_QUEUE=queue, SECRET_KEY="bench",
                PYTHONPATH=str(ROOT), MITREDEN_BIND=f"127.0.0.1:{port}")
     web = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"), "--log-level",
-                            "warning", "inbox:create_app()"], env=env, cwd=ROOT)
+                            "warning"], env=env, cwd=ROOT)
     workers = [subprocess.Popen(["nice", "-n", "10", str(BIN / "mitreden"), "worker"], env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(rq_workers)]
     wait_for_port(port)

@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import subprocess
+import sys
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -20,6 +23,8 @@ from sqlalchemy import create_engine, text
 from inbox.core import clock
 from inbox.core.crypto import hmac_sha256_hex
 
+ROOT = Path(__file__).resolve().parents[1]
+REDIS_URL = os.environ.get("MITREDEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
 PG_ADMIN_URL = os.environ.get("MITREDEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "correct horse battery"
 
@@ -33,6 +38,8 @@ def pytest_generate_tests(metafunc):
     if "db_backend" in metafunc.fixturenames:
         chosen = metafunc.config.getoption("--db")
         backends = ["sqlite", "postgresql"] if chosen == "all" else [chosen]
+        if metafunc.definition.get_closest_marker("postgres_only"):
+            backends = [b for b in backends if b == "postgresql"]
         metafunc.parametrize("db_backend", backends, scope="session")
 
 
@@ -287,3 +294,38 @@ def browser_login(page, user_or_email, password: str = PASSWORD) -> None:
     page.fill("#email", getattr(user_or_email, "email", user_or_email))
     page.fill("#password", password)
     page.get_by_role("button", name="Anmelden").click()
+
+
+@pytest.fixture
+def rq_app(app):
+    """The test app sending its jobs to the real Redis, on a queue of its own."""
+    from rq import Queue
+
+    from inbox import jobs
+
+    app.config["REDIS_URL"] = REDIS_URL
+    app.config["RQ_QUEUE"] = f"mitreden-test-{uuid.uuid4().hex}"
+    yield app
+    queue = jobs.get_queue()
+    queue.empty()
+    Queue(queue.name, connection=queue.connection).delete(delete_jobs=True)
+
+
+@pytest.fixture
+def run_worker(rq_app, database_url):
+    """Run real `mitreden worker --burst` processes against the test database and queue."""
+
+    def run(count: int = 1, timeout: int = 120) -> list[subprocess.CompletedProcess]:
+        env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=REDIS_URL,
+                   MITREDEN_QUEUE=rq_app.config["RQ_QUEUE"], SECRET_KEY=rq_app.config["SECRET_KEY"],
+                   PYTHONPATH=str(ROOT))
+        command = [str(Path(sys.executable).parent / "mitreden"), "worker", "--burst"]
+        procs = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True) for _ in range(count)]
+        results = []
+        for proc in procs:
+            out, _ = proc.communicate(timeout=timeout)
+            results.append(subprocess.CompletedProcess(command, proc.returncode, out))
+        return results
+
+    return run

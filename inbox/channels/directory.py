@@ -47,14 +47,20 @@ class ChannelDirectory:
         self._lock = threading.Lock()
 
     def get(self, slug: str, *, max_age: float | None = None) -> ChannelKey | None:
-        limit = self.ttl if max_age is None else min(max_age, self.ttl)
-        entry = self._entries.get(slug)
-        if entry is not None and time.monotonic() - entry[0] < limit:
-            return entry[1]
+        fresh, key = self.peek(slug, self.ttl if max_age is None else min(max_age, self.ttl))
+        if fresh:
+            return key
         key = self._load(slug)
         with self._lock:
             self._entries[slug] = (time.monotonic(), key)
         return key
+
+    def peek(self, slug: str, max_age: float | None = None) -> tuple[bool, ChannelKey | None]:
+        """(True, snapshot) when this process holds one younger than max_age (default ttl); never reads the row."""
+        entry = self._entries.get(slug)
+        if entry is not None and time.monotonic() - entry[0] < (self.ttl if max_age is None else max_age):
+            return True, entry[1]
+        return False, None
 
     def refresh(self, key: ChannelKey) -> ChannelKey | None:
         """A fresh, different snapshot after a signature failure (was the secret rotated?), else None."""

@@ -34,25 +34,19 @@ def accept(app: Flask, channel: ChannelKey, request, body: bytes) -> tuple[int, 
     """Verify, store and queue one webhook; returns the HTTP status and JSON answer."""
     adapter = get_adapter(channel.kind)
     try:
-        channel = _verified(app, adapter, channel, request, body)
+        channel = verified(app, adapter, channel, request, body)
     except SignatureError as exc:
-        log.warning("webhook signature refused for channel %s: %s", channel.slug, exc)
-        return 401, {"error": "invalid signature"}
-    content_type = request.content_type or ""
-    error = _parse_error(adapter, channel, body, content_type)
-    headers = {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers}
-    row = event_row(channel, body, content_type, headers, "failed" if error else "pending", error)
+        return refused(channel, exc)
+    row, error = checked_row(adapter, channel, request, body)
     try:
         event_id = _store(app, row)
     except StoreUnavailable as exc:
-        log.error("webhook for channel %s not stored: %s", channel.slug, exc)
-        return 503, {"error": "temporarily unavailable, please retry"}
-    if error:
-        return 400, {"error": error}
-    return 200, {"status": "accepted", "event_id": event_id}
+        return unavailable(channel, exc)
+    return answered(event_id, error)
 
 
-def _verified(app: Flask, adapter, channel: ChannelKey, request, body: bytes) -> ChannelKey:
+def verified(app: Flask, adapter, channel: ChannelKey, request, body: bytes) -> ChannelKey:
+    """The channel whose secret signed body; may read the channel row once more (see refresh)."""
     try:
         adapter.verify(channel, request, body)
         return channel
@@ -63,6 +57,28 @@ def _verified(app: Flask, adapter, channel: ChannelKey, request, body: bytes) ->
             raise
         adapter.verify(fresh, request, body)
         return fresh
+
+
+def checked_row(adapter, channel: ChannelKey, request, body: bytes) -> tuple[dict, str]:
+    """The raw event row to store, and why its body is refused ("" when it parses)."""
+    content_type = request.content_type or ""
+    error = _parse_error(adapter, channel, body, content_type)
+    headers = {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers}
+    return event_row(channel, body, content_type, headers, "failed" if error else "pending", error), error
+
+
+def refused(channel: ChannelKey, exc: Exception) -> tuple[int, dict]:
+    log.warning("webhook signature refused for channel %s: %s", channel.slug, exc)
+    return 401, {"error": "invalid signature"}
+
+
+def unavailable(channel: ChannelKey, exc: Exception) -> tuple[int, dict]:
+    log.error("webhook for channel %s not stored: %s", channel.slug, exc)
+    return 503, {"error": "temporarily unavailable, please retry"}
+
+
+def answered(event_id: int, error: str) -> tuple[int, dict]:
+    return (400, {"error": error}) if error else (200, {"status": "accepted", "event_id": event_id})
 
 
 def _parse_error(adapter, channel: ChannelKey, body: bytes, content_type: str) -> str:
@@ -80,7 +96,7 @@ def _parse_error(adapter, channel: ChannelKey, body: bytes, content_type: str) -
 
 def _store(app: Flask, row: dict) -> int:
     if app.config.get("REDIS_URL"):
-        return group_writer(app, _queue_batch).store(row)
+        return group_writer(app, queue_batch).store(row)
     return within(app, _store_in_session, row)
 
 
@@ -101,7 +117,7 @@ def _store_in_session(row: dict) -> int:
     return event_id
 
 
-def _queue_batch(event_ids: list[int]) -> None:
+def queue_batch(event_ids: list[int]) -> None:
     from inbox.channels.tasks import process_raw_events
     from inbox.jobs import push
 
@@ -124,20 +140,31 @@ class WebhookIntake:
     def handle(self, slug: str, environ) -> tuple[int, dict]:
         channel = self.app.extensions[DIRECTORY].get(slug)
         if channel is None:
-            log.info("webhook for unknown channel %r", slug)
-            return 404, {"error": "unknown channel"}
+            return unknown(slug)
         body = _read_body(environ, self.app.config["MAX_CONTENT_LENGTH"])
         if body is None:
-            log.warning("webhook body for channel %s larger than allowed", slug)
-            return 413, {"error": "body too large"}
+            return too_large(slug)
         return accept(self.app, channel, Request(environ), body)
 
 
+def unknown(slug: str) -> tuple[int, dict]:
+    log.info("webhook for unknown channel %r", slug)
+    return 404, {"error": "unknown channel"}
+
+
+def too_large(slug: str) -> tuple[int, dict]:
+    log.warning("webhook body for channel %s larger than allowed", slug)
+    return 413, {"error": "body too large"}
+
+
 def _webhook_slug(environ) -> str | None:
-    path = environ.get("PATH_INFO", "")
-    if environ.get("REQUEST_METHOD") != "POST" or not path.startswith(PREFIX):
-        return None
-    if environ.get("CONTENT_TYPE", "").startswith(FORM_TYPES):
+    return webhook_slug(environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""),
+                        environ.get("CONTENT_TYPE", ""))
+
+
+def webhook_slug(method: str, path: str, content_type: str) -> str | None:
+    """The channel slug of a signed platform webhook, or None for anything Flask should handle."""
+    if method != "POST" or not path.startswith(PREFIX) or content_type.startswith(FORM_TYPES):
         return None
     slug = path[len(PREFIX):]
     return slug if slug and "/" not in slug else None
@@ -157,13 +184,19 @@ def _read_body(environ, limit: int | None) -> bytes | None:
 
 
 def _respond(start_response, status: int, answer: dict):
+    payload, headers = encoded(status, answer)
+    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+    return [payload]
+
+
+def encoded(status: int, answer: dict) -> tuple[bytes, list[tuple[str, str]]]:
+    """The JSON body of an answer and its headers."""
     payload = json.dumps(answer).encode()
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
                ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")]
     if status == 503:
         headers.append(("Retry-After", "5"))
-    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
-    return [payload]
+    return payload, headers
 
 
 def init_app(app: Flask) -> None:

@@ -11,6 +11,7 @@ with load, and a lone request is written at once.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import queue
@@ -57,13 +58,19 @@ _COLUMNS = (("organization_id", "int"), ("channel_id", "int"), ("body", "bytea")
             ("received_at", "timestamp"))
 
 
-@functools.lru_cache(maxsize=256)
-def _batch_sql(count: int) -> str:
+@functools.lru_cache(maxsize=512)
+def batch_sql(count: int, numbered: bool = False) -> str:
+    """INSERT of count rows; placeholders %s (psycopg) or, numbered, $1, $2, ... (asyncpg)."""
     # The rows go in ordered by position, so the sequence hands out ascending ids in that order; sorting
     # the returned ids restores which id belongs to which row (the way SQLAlchemy's own bulk insert pairs them).
-    cast = "(" + ", ".join(f"%s::{kind}" for _name, kind in _COLUMNS) + ", %s::int)"
+    width = len(_COLUMNS) + 1
+    rows = []
+    for row in range(count):
+        marks = [f"${row * width + i + 1}" if numbered else "%s" for i in range(width)]
+        casts = [f"{mark}::{kind}" for mark, (_name, kind) in zip(marks, _COLUMNS, strict=False)]
+        rows.append("(" + ", ".join([*casts, f"{marks[-1]}::int"]) + ")")
     names = ", ".join(name for name, _kind in _COLUMNS)
-    return (f"INSERT INTO raw_event ({names}) SELECT {names} FROM (VALUES {', '.join([cast] * count)}) "
+    return (f"INSERT INTO raw_event ({names}) SELECT {names} FROM (VALUES {', '.join(rows)}) "
             f"AS v({names}, position) ORDER BY position RETURNING id")
 
 
@@ -73,14 +80,21 @@ def insert_batch(psycopg_connection, rows: list[dict]) -> list[int]:
     Through the ORM's bulk insert a row costs about ten times as much Python; on the ingest
     path that would be most of what a webhook costs.
     """
-    from psycopg.types.json import Json
+    return sorted(row[0] for row in psycopg_connection.execute(batch_sql(len(rows)), batch_params(rows)))
 
+
+def batch_params(rows: list[dict]) -> list:
     params: list = []
     for position, r in enumerate(rows):
-        params += (r["organization_id"], r["channel_id"], r["body"], r["content_type"], Json(r["headers"]),
+        params += (r["organization_id"], r["channel_id"], r["body"], r["content_type"], json.dumps(r["headers"]),
                    r["status"], r["error"], r["attempts"], r["received_at"].astimezone(UTC).replace(tzinfo=None),
                    position)
-    return sorted(row[0] for row in psycopg_connection.execute(_batch_sql(len(rows)), params))
+    return params
+
+
+def pending_ids(rows: list[dict], ids: list[int]) -> list[int]:
+    """The ids of the stored rows that still need processing (a malformed body is kept as failed)."""
+    return [event_id for row, event_id in zip(rows, ids, strict=True) if row["status"] == "pending"]
 
 
 class _Ticket:
@@ -90,18 +104,59 @@ class _Ticket:
         self.row, self.done, self.event_id, self.error = row, threading.Event(), None, None
 
 
+def hand_on(after_commit: Callable[[list[int]], None], ids: list[int]) -> None:
+    """Queue committed ids in jobs of up to JOB_SIZE events each."""
+    for start in range(0, len(ids), JOB_SIZE):
+        try:
+            after_commit(ids[start:start + JOB_SIZE])
+        except Exception:  # noqa: BLE001  (stored and answered: the periodic sweep queues them later)
+            log.exception("raw events %s stored but not queued; the periodic sweep will queue them", ids[:20])
+
+
+class Dispatcher:
+    """A thread that gathers committed event ids into shared processing jobs (`after_commit(ids)`)."""
+
+    def __init__(self, app: Flask, after_commit: Callable[[list[int]], None], queue_delay: float = 0.02):
+        self.app, self.after_commit, self.queue_delay = app, after_commit, queue_delay
+        self._committed: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="raw-event-dispatcher", daemon=True).start()
+
+    def put(self, ids: list[int]) -> None:
+        """Hand on committed ids; returns at once (safe from any thread or event loop)."""
+        if ids:
+            self._committed.put(ids)
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            while True:
+                hand_on(self.after_commit, self._gather_ids())
+
+    def _gather_ids(self) -> list[int]:
+        """Wait for committed ids, then up to `queue_delay` seconds more for others to share the job.
+
+        Queuing a job costs more than storing an event; a few milliseconds of patience turn a
+        burst of webhooks into a few jobs, and nobody notices them before routing.
+        """
+        ids = list(self._committed.get())
+        deadline = time.monotonic() + self.queue_delay
+        while len(ids) < JOB_SIZE and (left := deadline - time.monotonic()) > 0:
+            try:
+                ids += self._committed.get(timeout=left)
+            except queue.Empty:
+                break
+        return ids
+
+
 class GroupWriter:
-    """One thread that commits the rows of all waiting requests together, one that queues their job."""
+    """One thread that commits the rows of all waiting requests together; a Dispatcher queues their job."""
 
     def __init__(self, app: Flask, after_commit: Callable[[list[int]], None], max_batch: int = 200,
                  queue_delay: float = 0.02, timeout: float = 30.0):
-        self.app, self.after_commit, self.max_batch, self.timeout = app, after_commit, max_batch, timeout
-        self.queue_delay = queue_delay
+        self.app, self.max_batch, self.timeout = app, max_batch, timeout
+        self.dispatcher = Dispatcher(app, after_commit, queue_delay)
         self._queue: queue.SimpleQueue[_Ticket] = queue.SimpleQueue()
-        self._committed: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
         self._connection = None
         threading.Thread(target=self._run, name="raw-event-writer", daemon=True).start()
-        threading.Thread(target=self._dispatch, name="raw-event-dispatcher", daemon=True).start()
 
     def store(self, row: dict) -> int:
         """Block until row is committed; returns its id or raises StoreUnavailable."""
@@ -119,9 +174,7 @@ class GroupWriter:
         with self.app.app_context():
             self._engine = db.engine
             while True:
-                ids = self._write(_drain(self._queue, self.max_batch))
-                if ids:
-                    self._committed.put(ids)
+                self.dispatcher.put(self._write(_drain(self._queue, self.max_batch)))
 
     def _write(self, batch: list[_Ticket]) -> list[int]:
         """Store the batch and wake its waiters; returns the ids of the events to process."""
@@ -140,7 +193,7 @@ class GroupWriter:
         for ticket, event_id in zip(batch, ids, strict=True):
             ticket.event_id = event_id
             ticket.done.set()
-        return [event_id for row, event_id in zip(rows, ids, strict=True) if row["status"] == "pending"]
+        return pending_ids(rows, ids)
 
     def _insert(self, rows: list[dict]) -> list[int]:
         if self._engine.dialect.name != "postgresql":
@@ -156,34 +209,6 @@ class GroupWriter:
         if self._connection is not None:
             self._connection.invalidate()
             self._connection = None
-
-    def _dispatch(self) -> None:
-        with self.app.app_context():
-            while True:
-                ids = self._gather_ids()
-                for start in range(0, len(ids), JOB_SIZE):
-                    self._hand_on(ids[start:start + JOB_SIZE])
-
-    def _gather_ids(self) -> list[int]:
-        """Wait for committed ids, then up to `queue_delay` seconds more for others to share the job.
-
-        Queuing a job costs more than storing an event; a few milliseconds of patience turn a
-        burst of webhooks into a few jobs, and nobody notices them before routing.
-        """
-        ids = list(self._committed.get())
-        deadline = time.monotonic() + self.queue_delay
-        while len(ids) < JOB_SIZE and (left := deadline - time.monotonic()) > 0:
-            try:
-                ids += self._committed.get(timeout=left)
-            except queue.Empty:
-                break
-        return ids
-
-    def _hand_on(self, ids: list[int]) -> None:
-        try:
-            self.after_commit(ids)
-        except Exception:  # noqa: BLE001  (stored and answered: the periodic sweep queues them later)
-            log.exception("raw events %s stored but not queued; the periodic sweep will queue them", ids[:20])
 
 
 def _drain(source: queue.SimpleQueue, most: int) -> list:

@@ -187,7 +187,7 @@ def queued_reply(conversation_id, create_user) -> Message:
 
 
 @pytest.fixture
-def rq_app(app):
+def rq_queue(app):
     """Jobs go to a real Redis queue of this test only (Redis is shared: never flush it)."""
     import uuid
 
@@ -209,29 +209,29 @@ def work(queue) -> None:
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
 
-def test_on_rq_a_passing_error_is_retried_later_and_a_manual_retry_requeues(client, rq_app, chat_conversation,
+def test_on_rq_a_passing_error_is_retried_later_and_a_manual_retry_requeues(client, rq_queue, chat_conversation,
                                                                               editor, fake_api):
     from inbox import jobs
 
     fake_api.route("POST", "/messages", Reply(503, {"error": "Wartung"}),
                    Reply(401, {"error": {"message": "Token abgelaufen"}}), {"id": "out-1"})
     reply(client, chat_conversation)
-    assert the_reply().delivery_state == "queued" and len(rq_app) == 1
-    work(rq_app)
+    assert the_reply().delivery_state == "queued" and len(rq_queue) == 1
+    work(rq_queue)
     page = html(client.get(f"/conversations/{chat_conversation}"))
     assert delivery_shown(page) == ["neuer Versuch geplant: HTTP 503: Wartung"] and "Erneut senden" not in page
-    scheduled = rq_app.scheduled_job_registry.get_job_ids()
+    scheduled = rq_queue.scheduled_job_registry.get_job_ids()
     assert len(scheduled) == 1
 
     # The scheduled retry comes due: the platform now refuses for good.
-    job = rq_app.fetch_job(scheduled[0])
+    job = rq_queue.fetch_job(scheduled[0])
     assert job.args == (deliver_message.job_name, the_reply().id)
     jobs.execute(*job.args)
     page = html(client.get(f"/conversations/{chat_conversation}"))
     assert delivery_shown(page) == ["fehlgeschlagen: HTTP 401: Token abgelaufen"] and "Erneut senden" in page
 
     client.post_form(f"/messages/{the_reply().id}/retry")
-    assert len(rq_app) == 1 and the_reply().delivery_state == "queued"
-    work(rq_app)
+    assert len(rq_queue) == 1 and the_reply().delivery_state == "queued"
+    work(rq_queue)
     assert delivery_shown(html(client.get(f"/conversations/{chat_conversation}"))) == ["gesendet"]
     assert len(fake_api.received("POST", "/messages")) == 3
