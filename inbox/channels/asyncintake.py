@@ -43,7 +43,7 @@ class AsyncGroupWriter:
     """
 
     def __init__(self, dsn: str, after_commit: Callable[[list[int]], None], max_batch: int = 200,
-                 queue_delay: float = 0.02, timeout: float = 30.0):
+                 queue_delay: float = 0.1, timeout: float = 30.0):
         self.dsn, self.after_commit, self.max_batch = dsn, after_commit, max_batch
         self.queue_delay, self.timeout = queue_delay, timeout
         self._waiting: list[tuple[dict, asyncio.Future]] = []
@@ -228,7 +228,7 @@ class WebhookFront:
             self.writer = AsyncGroupWriter(dsn(self.app), functools.partial(within, self.app, hand_on,
                                                                             intake.queue_batch),
                                            int(settings.get("max_batch", 200)),
-                                           float(settings.get("queue_delay_ms", 20)) / 1000)
+                                           float(settings.get("queue_delay_ms", 100)) / 1000)
         return self.writer
 
     async def _lifespan(self, receive, send) -> None:

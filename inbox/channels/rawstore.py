@@ -29,7 +29,7 @@ from inbox.core import clock
 log = logging.getLogger(__name__)
 EXTENSION = "mitreden_raw_writer"
 # Events per processing job: enough to save queue round trips, few enough to spread over the workers.
-JOB_SIZE = 50
+JOB_SIZE = 200
 
 
 class StoreUnavailable(RuntimeError):
@@ -116,7 +116,7 @@ def hand_on(after_commit: Callable[[list[int]], None], ids: list[int]) -> None:
 class Dispatcher:
     """A thread that gathers committed event ids into shared processing jobs (`after_commit(ids)`)."""
 
-    def __init__(self, app: Flask, after_commit: Callable[[list[int]], None], queue_delay: float = 0.02):
+    def __init__(self, app: Flask, after_commit: Callable[[list[int]], None], queue_delay: float = 0.1):
         self.app, self.after_commit, self.queue_delay = app, after_commit, queue_delay
         self._committed: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
         threading.Thread(target=self._run, name="raw-event-dispatcher", daemon=True).start()
@@ -151,7 +151,7 @@ class GroupWriter:
     """One thread that commits the rows of all waiting requests together; a Dispatcher queues their job."""
 
     def __init__(self, app: Flask, after_commit: Callable[[list[int]], None], max_batch: int = 200,
-                 queue_delay: float = 0.02, timeout: float = 30.0):
+                 queue_delay: float = 0.1, timeout: float = 30.0):
         self.app, self.max_batch, self.timeout = app, max_batch, timeout
         self.dispatcher = Dispatcher(app, after_commit, queue_delay)
         self._queue: queue.SimpleQueue[_Ticket] = queue.SimpleQueue()
@@ -238,7 +238,7 @@ def group_writer(app: Flask, after_commit: Callable[[list[int]], None]) -> Group
             if found is None or found[0] != os.getpid():
                 settings = app.config["SETTINGS"].get("ingest", {})
                 writer = GroupWriter(app, after_commit, int(settings.get("max_batch", 200)),
-                                     float(settings.get("queue_delay_ms", 20)) / 1000)
+                                     float(settings.get("queue_delay_ms", 100)) / 1000)
                 found = app.extensions[EXTENSION] = (os.getpid(), writer)
     return found[1]
 
