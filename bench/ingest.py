@@ -8,7 +8,7 @@ with 100,000 conversations and 500,000 messages.
 
     .venv/bin/python bench/ingest.py [--levels 1,4,16,32] [--requests 3000] [--skip-inbox]
 
-gunicorn runs with config/gunicorn.conf.py (one uvicorn worker per core, serving inbox.asgi). The RQ
+gunicorn runs with config/gunicorn.conf.py (uvicorn workers, one per two cores, serving inbox.asgi). The RQ
 workers run at nice 10, as the README advises where web and workers share a machine: they take
 the CPU the web processes leave. They are paused while the closed-loop levels and the raw
 inserts run, so that the ratio compares the two on an otherwise idle machine (as if the workers

@@ -1,9 +1,12 @@
 """gunicorn settings for Mitreden: `gunicorn -c config/gunicorn.conf.py`.
 
-One process per core, each a uvicorn worker (event loop, httptools parser) serving
-`inbox.asgi`: signed webhooks are answered on the event loop, where waiting for their shared
-commit costs nothing (inbox/channels/asyncintake.py); pages and forms run in Flask on
-MITREDEN_WEB_THREADS threads per process.
+uvicorn workers (event loop, httptools parser) serving `inbox.asgi`: signed webhooks are
+answered on the event loop, where waiting for their shared commit costs nothing
+(inbox/channels/asyncintake.py); pages and forms run in Flask on MITREDEN_WEB_THREADS threads
+per process. One worker per two cores by default: an event loop keeps one core busy, and each
+webhook costs PostgreSQL about a third of what it costs the web process. Fewer loops also share
+more of each commit. Where PostgreSQL runs on another machine, set MITREDEN_WEB_WORKERS to the
+number of cores.
 """
 
 import os
@@ -11,7 +14,7 @@ import os
 wsgi_app = "inbox.asgi:create_asgi_app()"
 bind = os.environ.get("MITREDEN_BIND", "127.0.0.1:8000")
 worker_class = "uvicorn_worker.UvicornWorker"
-workers = int(os.environ.get("MITREDEN_WEB_WORKERS", os.cpu_count() or 2))
+workers = int(os.environ.get("MITREDEN_WEB_WORKERS", max(1, (os.cpu_count() or 2) // 2)))
 keepalive = 5
 
 
