@@ -66,6 +66,8 @@ class AsyncGroupWriter:
         """Queue what is committed but not yet queued, stop writing, close the connection."""
         if self._task is not None:
             self._task.cancel()
+        waiting, self._waiting = self._waiting, []
+        _settle(waiting, error=StoreUnavailable("the web process is shutting down"))
         if self._committed:
             await asyncio.to_thread(self.after_commit, self._take_committed())
         await self._discard_connection()

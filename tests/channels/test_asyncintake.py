@@ -222,3 +222,44 @@ def test_headers_are_read_in_any_case_and_the_first_of_repeated_ones_counts():
     assert request.headers.get("X-Hub-Signature-256") == "sha256=first"
     assert "Content-Type" in request.headers and request.content_type == "application/json"
     assert request.args.get("a") == "1"
+
+
+@pytest.mark.postgres_only
+def test_on_the_loop_webhooks_arriving_during_a_commit_share_the_next_insert(app, create_org, create_channel,
+                                                                             monkeypatch):
+    import asyncio
+
+    from inbox.channels.rawstore import event_row
+
+    channel = create_channel(create_org())
+    handed: list[list[int]] = []
+    writer = asyncintake.AsyncGroupWriter(asyncintake.dsn(app), handed.append, queue_delay=0.01)
+    sizes, original = [], asyncintake.AsyncGroupWriter._insert
+
+    async def held_insert(self, rows):
+        sizes.append(len(rows))
+        if len(sizes) == 1:
+            await gate.wait()
+        return await original(self, rows)
+
+    monkeypatch.setattr(asyncintake.AsyncGroupWriter, "_insert", held_insert)
+    rows = [event_row(channel, f"body-{i}".encode(), "application/json", {}) for i in range(11)]
+
+    async def scenario() -> list[int]:
+        first = asyncio.create_task(writer.store(rows[0]))
+        while not sizes:  # the first row's INSERT is under way
+            await asyncio.sleep(0.001)
+        rest = [asyncio.create_task(writer.store(row)) for row in rows[1:]]
+        await asyncio.sleep(0.02)
+        gate.set()
+        ids = await asyncio.gather(first, *rest)
+        await writer.close()
+        return ids
+
+    gate = asyncio.Event()
+    ids = asyncio.run(scenario())
+
+    assert sizes == [1, 10]
+    db.session.expire_all()
+    assert [db.session.get(RawEvent, event_id).body for event_id in ids] == [f"body-{i}".encode() for i in range(11)]
+    assert sorted(i for job in handed for i in job) == sorted(ids)
