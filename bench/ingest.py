@@ -175,6 +175,22 @@ def ingest_run(url: str, levels: list[int], per_level: int) -> None:
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=30)
+        drop_queue(queue)
+
+
+def drop_queue(queue: str) -> None:
+    """Remove what the run left in Redis (Redis is shared): the queue's keys and every job they name."""
+    import redis
+
+    connection = redis.Redis.from_url(REDIS_URL)
+    keys, jobs = list(connection.scan_iter(f"rq:*{queue}*")), set()
+    for key in keys:
+        kind = connection.type(key)
+        jobs.update(connection.lrange(key, 0, -1) if kind == b"list" else
+                    connection.zrange(key, 0, -1) if kind == b"zset" else [])
+    names = [*keys, *(b"rq:job:" + j for j in jobs), *(b"rq:results:" + j for j in jobs)]
+    for start in range(0, len(names), 1000):
+        connection.delete(*names[start:start + 1000])
 
 
 def closed_levels(url: str, port: int, path: str, run: str, levels: list[int], per_level: int) -> int:
