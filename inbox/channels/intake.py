@@ -1,10 +1,11 @@
 """Accepting a webhook: check the signature, store the raw event durably, hand it to a job.
 
-`accept` is the one implementation. `WebhookIntake` runs it for signed platform posts
-straight from WSGI, in front of Flask: a webhook needs no session, login, CSRF token or
-template, and skipping Flask's request machinery halves what an accepted webhook costs. Our
-own contact form page posts as a form and still goes through Flask (`webhooks.receive`),
-because its CSRF token lives in the session.
+The steps (verify, checked_row, store, the answers) live here. `accept` runs them in a thread:
+`WebhookIntake` calls it for signed platform posts straight from WSGI, in front of Flask (a
+webhook needs no session, login, CSRF token or template), and our own contact form, which
+posts as a form, goes through Flask (`webhooks.receive`) because its CSRF token lives in the
+session. The production server answers signed posts on its event loop instead, with the same
+steps (inbox/channels/asyncintake.py); this path serves the embedded default and the form.
 """
 
 from __future__ import annotations
