@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from inbox.channels.adapters import get_adapter
 from inbox.channels.adapters.base import SignatureError
 from inbox.channels.directory import directory
-from inbox.channels.intake import FORM_TYPES, accept
+from inbox.channels.intake import FORM_TYPES, accept, unknown
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -27,7 +27,8 @@ def json_error(status: int, message: str):
 def handshake(slug: str):
     channel = directory().get(slug)
     if channel is None:
-        return json_error(404, "unknown channel")
+        status, answer = unknown(slug)
+        return jsonify(answer), status
     try:
         answer = get_adapter(channel.kind).handshake(channel, request)
     except SignatureError as exc:
@@ -40,8 +41,8 @@ def handshake(slug: str):
 def receive(slug: str):
     channel = directory().get(slug)
     if channel is None:
-        log.info("webhook for unknown channel %r", slug)
-        return json_error(404, "unknown channel")
+        status, answer = unknown(slug)
+        return jsonify(answer), status
     status, answer = accept(current_app._get_current_object(), channel, request, request.get_data(cache=True))
     if not (request.content_type or "").startswith(FORM_TYPES) or status in (401, 503):
         return jsonify(answer), status

@@ -1,9 +1,8 @@
 """Routing changes: assign on arrival, acknowledge out of hours, assign the queue, hand over at shift ends.
 
 Every assignment is a row-level claim (`UPDATE ... WHERE assignee_id IS <expected>`), so two
-workers or a restarted sweep never assign one conversation twice. Routing on arrival also holds
-the team's row lock until its job commits: two workers that read the editors' loads at once
-would both see the same editor as least loaded.
+workers or a restarted sweep never assign one conversation twice; decisions are made on
+`TeamState.for_decision`, which holds the team's row lock, so loads are never read stale.
 """
 
 from __future__ import annotations
@@ -32,8 +31,7 @@ def route(conversation_id: int) -> str:
     if conversation is None or conversation.status == "resolved":
         return "skipped"
     sla.start(conversation)
-    _lock_team(conversation.team_id)
-    state = TeamState.load(conversation.team, clock.now())
+    state = TeamState.for_decision(conversation.team, clock.now())
     if not state.is_open:
         acknowledge(conversation, state)
         return "queued"
@@ -43,13 +41,6 @@ def route(conversation_id: int) -> str:
         alert_gap(state)
         return "queued"
     return "assigned" if assign(conversation, state) else "queued"
-
-
-def _lock_team(team_id: int) -> None:
-    """One routing decision per team at a time (PostgreSQL; SQLite runs one writer at a time anyway)."""
-    from inbox.orgs.models import Team
-
-    db.session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
 
 
 def assign(conversation: Conversation, state: TeamState, *, reason: str = "routing") -> Candidate | None:

@@ -29,6 +29,17 @@ class TeamState:
     candidates: dict[int, Candidate]
 
     @classmethod
+    def for_decision(cls, team: Team, now: datetime) -> TeamState:
+        """The state to assign by, holding the team's row lock until the transaction ends.
+
+        Two workers (a routing job and the sweep, or two routing jobs) that read the editors'
+        loads at once would both see the same editor as least loaded. On PostgreSQL the lock
+        makes them decide one after the other; SQLite runs one writer at a time anyway.
+        """
+        db.session.execute(select(Team.id).where(Team.id == team.id).with_for_update())
+        return cls.load(team, now)
+
+    @classmethod
     def load(cls, team: Team, now: datetime) -> TeamState:
         calendar, rota = adapter.calendar_for(team), adapter.live_rota(team, now)
         on_shift = frozenset(rota.on_shift(now))

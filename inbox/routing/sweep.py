@@ -33,7 +33,7 @@ def run() -> dict[str, int]:
     totals = {"handed_over": 0, "assigned": 0}
     now = clock.now()
     for team in db.session.scalars(select(Team).order_by(Team.id)).all():
-        state = TeamState.load(team, now)
+        state = TeamState.for_decision(team, now)
         totals["handed_over"] += shift_ends(state)
         if state.is_open and not state.on_shift:
             operations.alert_gap(state)
