@@ -101,12 +101,12 @@ class AsyncGroupWriter:
     async def _insert(self, rows: list[dict]) -> list[int]:
         import asyncpg
 
-        async with asyncio.timeout(self.timeout):
-            if self._connection is None:
-                # Outside a transaction block every statement commits on its own: no BEGIN, no COMMIT.
-                self._connection = await asyncpg.connect(self.dsn, statement_cache_size=512)
-            found = await self._connection.fetch(batch_sql(len(rows), numbered=True), *batch_params(rows))
-            return sorted(record[0] for record in found)
+        if self._connection is None:
+            # Outside a transaction block every statement commits on its own: no BEGIN, no COMMIT.
+            self._connection = await asyncpg.connect(self.dsn, statement_cache_size=512, timeout=self.timeout)
+        found = await self._connection.fetch(batch_sql(len(rows), numbered=True), *batch_params(rows),
+                                             timeout=self.timeout)
+        return sorted(record[0] for record in found)
 
     async def _discard_connection(self) -> None:
         connection, self._connection = self._connection, None
@@ -143,20 +143,28 @@ def _settle(batch: list[tuple[dict, asyncio.Future]], ids: list[int] | None = No
             future.set_result(ids[index])
 
 
-class _Headers(dict):
-    """Request headers by lower-cased name, looked up in any case; the first of repeated headers wins."""
+class _Headers:
+    """Request headers looked up by name in any case; the first of repeated headers wins."""
+
+    __slots__ = ("_raw", "_by_name")
 
     def __init__(self, raw: list[tuple[bytes, bytes]]):
-        super().__init__((k.decode("latin-1"), v.decode("latin-1")) for k, v in reversed(raw))
+        self._raw, self._by_name = raw, None
 
     def get(self, name: str, default=None):
-        return super().get(name.lower(), default)
+        if self._by_name is None:  # names stay bytes: an adapter reads two or three headers, not all of them
+            self._by_name = {key.lower(): value for key, value in reversed(self._raw)}
+        found = self._by_name.get(name.lower().encode("latin-1"))
+        return default if found is None else found.decode("latin-1")
 
     def __getitem__(self, name: str) -> str:
-        return super().__getitem__(name.lower())
+        found = self.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and super().__contains__(name.lower())
+        return isinstance(name, str) and self.get(name) is not None
 
 
 class _Request:
@@ -189,9 +197,8 @@ class WebhookFront:
         if not slug:
             return await self.wsgi(scope, receive, send)
         status, answer = await self.handle(slug, scope, receive)
-        payload, headers = intake.encoded(status, answer)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(k.lower().encode(), v.encode()) for k, v in headers]})
+        payload = intake.encoded_body(answer)
+        await send({"type": "http.response.start", "status": status, "headers": _answer_headers(status, len(payload))})
         await send({"type": "http.response.body", "body": payload})
 
     async def handle(self, slug: str, scope, receive) -> tuple[int, dict]:
@@ -243,6 +250,12 @@ class WebhookFront:
                     await self.writer.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+@functools.lru_cache(maxsize=64)
+def _answer_headers(status: int, length: int) -> list[tuple[bytes, bytes]]:
+    """The ASGI headers of an answer, built once per status and length (answers differ in little else)."""
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in intake.answer_headers(status, length)]
 
 
 def fast_path_possible(app: Flask) -> bool:

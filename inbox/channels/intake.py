@@ -192,12 +192,20 @@ def _respond(start_response, status: int, answer: dict):
 
 def encoded(status: int, answer: dict) -> tuple[bytes, list[tuple[str, str]]]:
     """The JSON body of an answer and its headers."""
-    payload = json.dumps(answer).encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
+    payload = encoded_body(answer)
+    return payload, answer_headers(status, len(payload))
+
+
+def encoded_body(answer: dict) -> bytes:
+    return json.dumps(answer).encode()
+
+
+def answer_headers(status: int, length: int) -> list[tuple[str, str]]:
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(length)),
                ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")]
     if status == 503:
         headers.append(("Retry-After", "5"))
-    return payload, headers
+    return headers
 
 
 def init_app(app: Flask) -> None:

@@ -61,6 +61,11 @@ _COLUMNS = (("organization_id", "int"), ("channel_id", "int"), ("body", "bytea")
 @functools.lru_cache(maxsize=512)
 def batch_sql(count: int, numbered: bool = False) -> str:
     """INSERT of count rows; placeholders %s (psycopg) or, numbered, $1, $2, ... (asyncpg)."""
+    names = ", ".join(name for name, _kind in _COLUMNS)
+    if count == 1:  # the usual case off-peak: a plain VALUES, no sort to pair ids with rows
+        marks = [f"${i + 1}" if numbered else "%s" for i in range(len(_COLUMNS))]
+        values = ", ".join(f"{mark}::{kind}" for mark, (_name, kind) in zip(marks, _COLUMNS, strict=True))
+        return f"INSERT INTO raw_event ({names}) VALUES ({values}) RETURNING id"
     # The rows go in ordered by position, so the sequence hands out ascending ids in that order; sorting
     # the returned ids restores which id belongs to which row (the way SQLAlchemy's own bulk insert pairs them).
     width = len(_COLUMNS) + 1
@@ -69,7 +74,6 @@ def batch_sql(count: int, numbered: bool = False) -> str:
         marks = [f"${row * width + i + 1}" if numbered else "%s" for i in range(width)]
         casts = [f"{mark}::{kind}" for mark, (_name, kind) in zip(marks, _COLUMNS, strict=False)]
         rows.append("(" + ", ".join([*casts, f"{marks[-1]}::int"]) + ")")
-    names = ", ".join(name for name, _kind in _COLUMNS)
     return (f"INSERT INTO raw_event ({names}) SELECT {names} FROM (VALUES {', '.join(rows)}) "
             f"AS v({names}, position) ORDER BY position RETURNING id")
 
@@ -84,11 +88,13 @@ def insert_batch(psycopg_connection, rows: list[dict]) -> list[int]:
 
 
 def batch_params(rows: list[dict]) -> list:
+    """The parameters of batch_sql(len(rows)), row after row (with its position when there are several)."""
     params: list = []
     for position, r in enumerate(rows):
         params += (r["organization_id"], r["channel_id"], r["body"], r["content_type"], json.dumps(r["headers"]),
-                   r["status"], r["error"], r["attempts"], r["received_at"].astimezone(UTC).replace(tzinfo=None),
-                   position)
+                   r["status"], r["error"], r["attempts"], r["received_at"].astimezone(UTC).replace(tzinfo=None))
+        if len(rows) > 1:
+            params.append(position)
     return params
 
 

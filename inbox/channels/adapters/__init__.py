@@ -13,8 +13,11 @@ def register(adapter_cls: type[ChannelAdapter]) -> type[ChannelAdapter]:
 
 
 def get_adapter(kind: str) -> ChannelAdapter:
-    _load()
-    return ADAPTERS[kind]
+    found = ADAPTERS.get(kind) if _loaded else None
+    if found is None:  # every accepted webhook asks: the import machinery only once
+        _load()
+        found = ADAPTERS[kind]
+    return found
 
 
 def kinds() -> list[tuple[str, str]]:
@@ -23,6 +26,7 @@ def kinds() -> list[tuple[str, str]]:
 
 
 def _load() -> None:
+    global _loaded
     from inbox.channels.adapters import (  # noqa: F401
         bluesky,
         email,
@@ -34,3 +38,7 @@ def _load() -> None:
         x,
         youtube,
     )
+    _loaded = True
+
+
+_loaded = False
