@@ -8,6 +8,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,6 +54,22 @@ def scratch_database(prefix: str):
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_together(workers: list) -> float:
+    """Each worker(barrier) in its own thread: it gets ready (connects), waits at the barrier, then works.
+
+    Returns the seconds from the barrier until the last worker finished: connecting is not timed.
+    """
+    barrier = threading.Barrier(len(workers) + 1)
+    threads = [threading.Thread(target=worker, args=(barrier,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
 
 
 def wait_for_port(port: int, timeout: float = 30) -> None:

@@ -8,10 +8,13 @@ so the generator's share stays small and the figures describe the server.
 
 from __future__ import annotations
 
+import functools
 import queue
 import socket
 import threading
 import time
+
+from bench._support import run_together
 
 
 def build(path: str, body: bytes, headers: dict) -> bytes:
@@ -25,12 +28,15 @@ class Connection:
     def __init__(self, port: int):
         self.port, self.sock, self.buf = port, None, bytearray()
 
+    def connect(self) -> None:
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buf.clear()
+
     def request(self, data: bytes) -> int:
         for attempt in (1, 2):
-            if self.sock is None:
-                self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
-                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self.buf.clear()
+            self.connect()
             try:
                 self.sock.sendall(data)
                 return self._answer()
@@ -71,8 +77,10 @@ def closed_loop(port: int, requests: list[bytes], concurrency: int) -> tuple[flo
     """Each of `concurrency` clients sends its share back to back; returns (seconds, latencies, errors)."""
     latencies, errors, lock = [], [0], threading.Lock()
 
-    def client(share: list[bytes]) -> None:
+    def client(share: list[bytes], ready) -> None:
         conn, mine, bad = Connection(port), [], 0
+        conn.connect()
+        ready.wait()
         for data in share:
             start = time.perf_counter()
             status = conn.request(data)
@@ -83,13 +91,8 @@ def closed_loop(port: int, requests: list[bytes], concurrency: int) -> tuple[flo
             latencies.extend(mine)
             errors[0] += bad
 
-    threads = [threading.Thread(target=client, args=(requests[i::concurrency],)) for i in range(concurrency)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, latencies, errors[0]
+    seconds = run_together([functools.partial(client, requests[i::concurrency]) for i in range(concurrency)])
+    return seconds, latencies, errors[0]
 
 
 def fixed_rate(port: int, requests: list[bytes], rate: float, senders: int = 24) -> tuple[list[float], int]:

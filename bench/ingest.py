@@ -2,11 +2,12 @@
 
 Prints, per concurrency level, accepted messages per second and latency percentiles, the
 machine's raw single-row INSERT+COMMIT rate through psycopg at the same concurrency, and
-their ratio; then p99 at a fixed 200 requests/s; then counts messages after the RQ workers
-drained the queue (none lost, none duplicated); then the inbox list page's p95 server time
-with 100,000 conversations and 500,000 messages.
+their ratio (measured in alternating turns, see closed_levels); then p99 at a fixed 200
+requests/s; then counts messages after the RQ workers drained the queue (none lost, none
+duplicated); then the inbox list page's p95 server time with 100,000 conversations and
+500,000 messages.
 
-    .venv/bin/python bench/ingest.py [--levels 1,4,16,32] [--requests 3000] [--skip-inbox]
+    .venv/bin/python bench/ingest.py [--levels 1,4,16,32] [--requests 3000] [--rounds 6] [--skip-inbox]
 
 gunicorn runs with config/gunicorn.conf.py (uvicorn workers, one per two cores, serving inbox.asgi). The RQ
 workers run at nice 10, as the README advises where web and workers share a machine: they take
@@ -21,19 +22,28 @@ generator is printed as well.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._support import BIN, REDIS_URL, ROOT, free_port, scratch_database, summary, wait_for_port  # noqa: E402
+from bench._support import (  # noqa: E402
+    BIN,
+    REDIS_URL,
+    ROOT,
+    free_port,
+    run_together,
+    scratch_database,
+    summary,
+    wait_for_port,
+)
 from bench.httpload import build, closed_loop, fixed_rate  # noqa: E402
 from bench.inbox_page import measure_inbox_page  # noqa: E402
 from inbox.core.crypto import hmac_sha256_hex  # noqa: E402
@@ -86,8 +96,8 @@ def cpu_per_request(before: dict, after: dict, count: int) -> str:
     return ", ".join(f"{part} {(after[part] - before.get(part, 0.0)) / count * 1e6:.0f}" for part in sorted(after))
 
 
-def raw_inserts(url: str, count: int, concurrency: int) -> float:
-    """Single-row INSERT+COMMIT per request through psycopg: the machine's ceiling for durable writes."""
+def raw_insert_seconds(url: str, count: int, concurrency: int) -> float:
+    """Seconds for count single-row INSERT+COMMITs through psycopg: the machine's ceiling for durable writes."""
     import psycopg
 
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
@@ -96,19 +106,14 @@ def raw_inserts(url: str, count: int, concurrency: int) -> float:
                      "DEFAULT now())")
     payload = b"x" * 300
 
-    def worker(n):
+    def worker(n, ready):
         with psycopg.connect(dsn) as conn:
+            ready.wait()
             for _ in range(n):
                 conn.execute("INSERT INTO bench_raw (body) VALUES (%s)", (payload,))
                 conn.commit()
 
-    threads = [threading.Thread(target=worker, args=(count // concurrency,)) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return (count // concurrency * concurrency) / (time.perf_counter() - started)
+    return run_together([functools.partial(worker, count // concurrency) for _ in range(concurrency)])
 
 
 def start_services(url: str, queue: str, port: int, rq_workers: int):
@@ -144,7 +149,7 @@ def count_messages(url: str) -> tuple[int, int]:
     return total, distinct
 
 
-def ingest_run(url: str, levels: list[int], per_level: int) -> None:
+def ingest_run(url: str, levels: list[int], per_level: int, rounds: int) -> None:
     slug, queue, port = make_channel(url), f"bench-{uuid.uuid4().hex[:8]}", free_port()
     procs = start_services(url, queue, port, rq_workers=2)
     path, run = f"/webhooks/{slug}", uuid.uuid4().hex[:6]
@@ -153,7 +158,7 @@ def ingest_run(url: str, levels: list[int], per_level: int) -> None:
         for worker in procs[1:]:  # the ratio compares ingest and raw inserts on an otherwise idle machine
             worker.send_signal(signal.SIGSTOP)
         try:
-            sent = 300 + closed_levels(url, port, path, run, levels, per_level)
+            sent = 300 + closed_levels(url, port, path, run, levels, per_level, rounds)
         finally:
             for worker in procs[1:]:
                 worker.send_signal(signal.SIGCONT)
@@ -193,20 +198,35 @@ def drop_queue(queue: str) -> None:
         connection.delete(*names[start:start + 1000])
 
 
-def closed_levels(url: str, port: int, path: str, run: str, levels: list[int], per_level: int) -> int:
-    """Closed-loop runs at each concurrency, each followed by the raw INSERT+COMMIT rate; returns requests sent."""
-    sent = 0
-    print(f"{'conc':>5} {'msg/s':>8} {'raw ins/s':>10} {'ratio':>6}  latency")
+def closed_levels(url: str, port: int, path: str, run: str, levels: list[int], per_level: int, rounds: int) -> int:
+    """Closed-loop runs at each concurrency against the raw INSERT+COMMIT rate; returns the requests sent.
+
+    This machine's speed drifts by half within a minute, so a level is not measured as one block of
+    webhooks and then one of raw inserts: it alternates `rounds` shares of each, in turns, and compares the
+    totals. CPU per request counts the webhook shares only.
+    """
+    sent, share = 0, per_level // rounds
+    print(f"{'conc':>5} {'msg/s':>8} {'raw ins/s':>10} {'ratio':>6}  {'per round':>11}  latency")
     for level in levels:
-        requests = [signed(path, sent + i, run) for i in range(per_level)]
-        before = cpu_seconds()
-        seconds, latencies, errors = closed_loop(port, requests, level)
-        used = cpu_per_request(before, cpu_seconds(), per_level)
-        sent += per_level
-        rate, raw = per_level / seconds, raw_inserts(url, per_level, level)
-        print(f"{level:>5} {rate:>8.0f} {raw:>10.0f} {rate / raw:>6.2f}  {summary(latencies)}"
-              + (f"  ERRORS {errors}" if errors else ""))
-        print(f"{'':>32}CPU µs per request: {used}")
+        ours = raw = 0.0
+        latencies, errors, ratios, used = [], 0, [], {}
+        for turn in range(rounds):
+            requests = [signed(path, sent + i, run) for i in range(share)]
+            sent += share
+            raw_first = turn % 2 == 1
+            raw_seconds = raw_insert_seconds(url, share, level) if raw_first else 0.0
+            before = cpu_seconds()
+            seconds, round_latencies, round_errors = closed_loop(port, requests, level)
+            for part, value in cpu_seconds().items():
+                used[part] = used.get(part, 0.0) + value - before.get(part, 0.0)
+            raw_seconds = raw_seconds if raw_first else raw_insert_seconds(url, share, level)
+            ours, raw = ours + seconds, raw + raw_seconds
+            latencies, errors = latencies + round_latencies, errors + round_errors
+            ratios.append(raw_seconds / seconds)
+        rate, raw_rate = share * rounds / ours, share * rounds / raw
+        print(f"{level:>5} {rate:>8.0f} {raw_rate:>10.0f} {rate / raw_rate:>6.2f}  {min(ratios):.2f}-{max(ratios):.2f}"
+              f"  {summary(latencies)}" + (f"  ERRORS {errors}" if errors else ""))
+        print(f"{'':>32}CPU µs per request: {cpu_per_request({}, used, share * rounds)}")
     return sent
 
 
@@ -214,6 +234,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--levels", default="1,4,16,32")
     parser.add_argument("--requests", type=int, default=3000, help="requests per concurrency level")
+    parser.add_argument("--rounds", type=int, default=6, help="turns of webhooks and raw inserts per level")
     parser.add_argument("--skip-inbox", action="store_true")
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=500_000)
@@ -221,7 +242,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; gunicorn per config/gunicorn.conf.py; 2 RQ workers (nice 10); "
           "PostgreSQL; Redis")
     with scratch_database("mitreden_bench_ingest") as url:
-        ingest_run(url, [int(x) for x in args.levels.split(",")], args.requests)
+        ingest_run(url, [int(x) for x in args.levels.split(",")], args.requests, args.rounds)
     if not args.skip_inbox:
         with scratch_database("mitreden_bench_inbox") as url:
             measure_inbox_page(url, args.conversations, args.messages)
