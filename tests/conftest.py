@@ -13,6 +13,7 @@ import secrets
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -50,21 +51,27 @@ def _worker_tag() -> str:
 @pytest.fixture(scope="session")
 def database_url(db_backend, tmp_path_factory):
     """A migrated, empty database for this run on the chosen backend."""
-    if db_backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    with new_database(db_backend, tmp_path_factory.mktemp("sqlite")) as url:
         _migrate(url)
         yield url
+
+
+@contextmanager
+def new_database(db_backend: str, folder: Path):
+    """An empty database on the backend (a file in folder for SQLite), dropped afterwards; yields its URL."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{folder / 'test.db'}"
         return
     name = f"mitreden_test_{_worker_tag()}_{secrets.token_hex(4)}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    _migrate(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _migrate(url: str) -> None:
