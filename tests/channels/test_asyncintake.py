@@ -7,6 +7,7 @@ own intake, and every outcome a sender sees must be the same.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
@@ -31,8 +32,15 @@ pytestmark = pytest.mark.redis
 
 
 class Served:
-    def __init__(self, app, server, thread: threading.Thread, port: int):
+    def __init__(self, app, server, thread: threading.Thread, port: int, loop):
         self.app, self.server, self.thread, self.url = app, server, thread, f"http://127.0.0.1:{port}"
+        self.loop = loop
+
+    def on_loop(self, fn) -> None:
+        """fn() on the server's event loop: what the loop owns (the writer's connection) is not thread-safe."""
+        done = threading.Event()
+        self.loop.call_soon_threadsafe(lambda: (fn(), done.set()))
+        assert done.wait(10)
 
     def stop(self) -> None:
         self.server.should_exit = True
@@ -58,14 +66,20 @@ def served(rq_app):
     """inbox.asgi's front for the test app, served by uvicorn as gunicorn's worker serves it."""
     import uvicorn
 
-    app = front(rq_app, threads=4)
+    app, loops = front(rq_app, threads=4), []
+
+    async def noting_the_loop(scope, receive, send):
+        if scope["type"] == "lifespan":
+            loops.append(asyncio.get_running_loop())
+        return await app(scope, receive, send)
+
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(noting_the_loop, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     assert wait_for(lambda: server.started)
-    served = Served(app, server, thread, sock.getsockname()[1])
+    served = Served(app, server, thread, sock.getsockname()[1], loops[0])
     yield served
     served.stop()
 
@@ -152,8 +166,8 @@ def test_database_down_answers_503_and_the_next_webhook_after_it_is_back_is_stor
     assert served.post(channel, citizen_message("before")).status_code == 200
     real_dsn = served.app.writer.dsn if served.on_the_loop else None
     if served.on_the_loop:  # a connection that cannot be made, as when PostgreSQL is down
-        served.app.writer._connection.terminate()
         served.app.writer.dsn = "postgresql://postgres@127.0.0.1:9/nowhere"
+        served.on_loop(served.app.writer._connection.terminate)
     else:
         monkeypatch.setattr(GroupWriter, "_insert", lambda self, rows: (_ for _ in ()).throw(OSError("disk full")))
 
