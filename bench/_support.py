@@ -38,8 +38,8 @@ def summary(values: list[float]) -> str:
 
 
 @contextmanager
-def scratch_database(prefix: str):
-    """A fresh PostgreSQL database, migrated with Alembic, dropped afterwards."""
+def scratch_database(prefix: str, root: Path = ROOT):
+    """A fresh PostgreSQL database, migrated with Alembic (by the checkout in root), dropped afterwards."""
     import psycopg
 
     name = f"{prefix}_{secrets.token_hex(4)}"
@@ -47,8 +47,8 @@ def scratch_database(prefix: str):
         conn.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
     try:
-        env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", PYTHONPATH=str(ROOT))
-        subprocess.run([str(BIN / "mitreden"), "db", "upgrade"], env=env, cwd=ROOT, check=True,
+        env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", PYTHONPATH=str(root))
+        subprocess.run([str(BIN / "mitreden"), "db", "upgrade"], env=env, cwd=root, check=True,
                        capture_output=True)
         yield url
     finally:
