@@ -56,6 +56,12 @@ def scratch_database(prefix: str, root: Path = ROOT):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def process_cpu(pid: int | str) -> float:
+    """CPU seconds (user + system) a process has used so far, from /proc; OSError once it is gone."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_together(workers: list) -> float:
     """Each worker(barrier) in its own thread: it gets ready (connects), waits at the barrier, then works.
 

@@ -39,6 +39,7 @@ from bench._support import (  # noqa: E402
     REDIS_URL,
     ROOT,
     free_port,
+    process_cpu,
     run_together,
     scratch_database,
     summary,
@@ -77,18 +78,18 @@ def signed(path: str, n: int, run: str) -> bytes:
 
 def cpu_seconds() -> dict[str, float]:
     """CPU time used so far by the processes of each part of the benchmark (from /proc)."""
-    tick, totals = os.sysconf("SC_CLK_TCK"), {}
+    totals = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            used = process_cpu(pid)
         except OSError:
             continue
         part = ("load generator" if int(pid) == os.getpid() else "gunicorn" if "gunicorn" in command
                 else "rq workers" if "worker" in command and "mitreden" in command else "postgres"
                 if "postgres" in command else "redis" if "redis" in command else None)
         if part:
-            totals[part] = totals.get(part, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+            totals[part] = totals.get(part, 0.0) + used
     return totals
 
 
@@ -116,12 +117,13 @@ def raw_insert_seconds(url: str, count: int, concurrency: int) -> float:
     return run_together([functools.partial(worker, count // concurrency) for _ in range(concurrency)])
 
 
-def start_services(url: str, queue: str, port: int, rq_workers: int):
+def start_services(url: str, queue: str, port: int, rq_workers: int, root: Path = ROOT) -> list[subprocess.Popen]:
+    """gunicorn (per root's config/gunicorn.conf.py) and rq_workers RQ workers at nice 10, running root's code."""
     env = dict(os.environ, DATABASE_URL=url, REDIS_URL=REDIS_URL, MITREDEN_QUEUE=queue, SECRET_KEY="bench",
-               PYTHONPATH=str(ROOT), MITREDEN_BIND=f"127.0.0.1:{port}")
-    web = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"), "--log-level",
-                            "warning"], env=env, cwd=ROOT)
-    workers = [subprocess.Popen(["nice", "-n", "10", str(BIN / "mitreden"), "worker"], env=env, cwd=ROOT,
+               PYTHONPATH=str(root), MITREDEN_BIND=f"127.0.0.1:{port}")
+    web = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(root / "config" / "gunicorn.conf.py"), "--log-level",
+                            "warning"], env=env, cwd=root)
+    workers = [subprocess.Popen(["nice", "-n", "10", str(BIN / "mitreden"), "worker"], env=env, cwd=root,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(rq_workers)]
     wait_for_port(port)
     return [web, *workers]
@@ -202,8 +204,8 @@ def closed_levels(url: str, port: int, path: str, run: str, levels: list[int], p
     """Closed-loop runs at each concurrency against the raw INSERT+COMMIT rate; returns the requests sent.
 
     This machine's speed drifts by half within a minute, so a level is not measured as one block of
-    webhooks and then one of raw inserts: it alternates `rounds` shares of each, in turns, and compares the
-    totals. CPU per request counts the webhook shares only.
+    webhooks and then one of raw inserts: it alternates `rounds` shares of each, in turns (which goes
+    first swaps every turn), and compares the totals. CPU per request counts the webhook shares only.
     """
     sent, share = 0, per_level // rounds
     print(f"{'conc':>5} {'msg/s':>8} {'raw ins/s':>10} {'ratio':>6}  {'per round':>11}  latency")
@@ -213,21 +215,26 @@ def closed_levels(url: str, port: int, path: str, run: str, levels: list[int], p
         for turn in range(rounds):
             requests = [signed(path, sent + i, run) for i in range(share)]
             sent += share
-            raw_first = turn % 2 == 1
-            raw_seconds = raw_insert_seconds(url, share, level) if raw_first else 0.0
-            before = cpu_seconds()
-            seconds, round_latencies, round_errors = closed_loop(port, requests, level)
-            for part, value in cpu_seconds().items():
-                used[part] = used.get(part, 0.0) + value - before.get(part, 0.0)
-            raw_seconds = raw_seconds if raw_first else raw_insert_seconds(url, share, level)
-            ours, raw = ours + seconds, raw + raw_seconds
-            latencies, errors = latencies + round_latencies, errors + round_errors
+            raw_before = raw_insert_seconds(url, share, level) if turn % 2 else 0.0
+            seconds, turn_latencies, turn_errors = webhook_turn(port, requests, level, used)
+            raw_seconds = raw_before if turn % 2 else raw_insert_seconds(url, share, level)
+            ours, raw, errors = ours + seconds, raw + raw_seconds, errors + turn_errors
+            latencies += turn_latencies
             ratios.append(raw_seconds / seconds)
         rate, raw_rate = share * rounds / ours, share * rounds / raw
         print(f"{level:>5} {rate:>8.0f} {raw_rate:>10.0f} {rate / raw_rate:>6.2f}  {min(ratios):.2f}-{max(ratios):.2f}"
               f"  {summary(latencies)}" + (f"  ERRORS {errors}" if errors else ""))
         print(f"{'':>32}CPU µs per request: {cpu_per_request({}, used, share * rounds)}")
     return sent
+
+
+def webhook_turn(port: int, requests: list[bytes], level: int, used: dict[str, float]):
+    """One closed-loop turn; adds the CPU each part used meanwhile to `used`."""
+    before = cpu_seconds()
+    result = closed_loop(port, requests, level)
+    for part, value in cpu_seconds().items():
+        used[part] = used.get(part, 0.0) + value - before.get(part, 0.0)
+    return result
 
 
 def main() -> None:

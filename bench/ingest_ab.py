@@ -14,7 +14,6 @@ processes' CPU per request for each side.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import uuid
@@ -23,30 +22,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._support import BIN, REDIS_URL, ROOT, free_port, scratch_database, summary, wait_for_port  # noqa: E402
+from bench._support import ROOT, free_port, process_cpu, scratch_database, summary  # noqa: E402
 from bench.httpload import closed_loop  # noqa: E402
-from bench.ingest import drop_queue, make_channel, raw_insert_seconds, signed  # noqa: E402
-
-TICK = os.sysconf("SC_CLK_TCK")
+from bench.ingest import drop_queue, make_channel, raw_insert_seconds, signed, start_services  # noqa: E402
 
 
 def tree_cpu(pid: int) -> float:
     """CPU seconds used so far by a gunicorn master and its workers."""
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    total = 0
-    for process in [str(pid), *found]:
-        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / TICK
+    return sum(process_cpu(process) for process in [pid, *found])
 
 
 def serve(root: Path, url: str, queue: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=url, REDIS_URL=REDIS_URL, MITREDEN_QUEUE=queue, SECRET_KEY="bench",
-               PYTHONPATH=str(root), MITREDEN_BIND=f"127.0.0.1:{port}")
-    web = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(root / "config" / "gunicorn.conf.py"), "--log-level",
-                            "warning"], env=env, cwd=root, stderr=subprocess.DEVNULL)
-    wait_for_port(port)
+    (web,) = start_services(url, queue, port, rq_workers=0, root=root)
     return web, port
 
 

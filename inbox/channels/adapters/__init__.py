@@ -13,11 +13,9 @@ def register(adapter_cls: type[ChannelAdapter]) -> type[ChannelAdapter]:
 
 
 def get_adapter(kind: str) -> ChannelAdapter:
-    found = ADAPTERS.get(kind) if _loaded else None
-    if found is None:  # every accepted webhook asks: the import machinery only once
+    if not _loaded:  # every accepted webhook asks: the import machinery only once
         _load()
-        found = ADAPTERS[kind]
-    return found
+    return ADAPTERS[kind]
 
 
 def kinds() -> list[tuple[str, str]]:
