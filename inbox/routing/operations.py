@@ -30,8 +30,13 @@ def route(conversation_id: int) -> str:
     conversation = db.session.get(Conversation, conversation_id)
     if conversation is None or conversation.status == "resolved":
         return "skipped"
-    sla.start(conversation)
+    # The team's lock before any write: a write referencing the team takes a key-share lock on its row,
+    # and two jobs each holding one while asking for the team's lock would deadlock.
     state = TeamState.for_decision(conversation.team, clock.now())
+    db.session.refresh(conversation)  # another job may have routed it while this one waited for the lock
+    if conversation.status == "resolved":
+        return "skipped"
+    sla.start(conversation)
     if not state.is_open:
         acknowledge(conversation, state)
         return "queued"

@@ -3,10 +3,12 @@
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from inbox.audit.models import AuditEvent
@@ -68,3 +70,51 @@ def test_two_workers_assign_each_conversation_once(app, team_setup, publish, dat
     assert per_conversation == {cid: 1 for cid in ids}
     owners = db.session.execute(select(Conversation.assignee_id, func.count()).group_by(Conversation.assignee_id))
     assert sorted(n for _, n in owners) == [13, 13, 14]  # least load spreads them evenly
+
+
+@pytest.mark.postgres_only
+def test_parallel_routing_jobs_of_one_team_do_not_deadlock(app, team_setup, publish, sim, monkeypatch):
+    """Both jobs get past their first write before either locks the team: neither may die of a lock cycle.
+
+    A write that references the team (the SLA row) takes a key-share lock on the team's row; two jobs
+    each holding one and then asking for the team's row lock are a deadlock, and PostgreSQL aborts one.
+    """
+    from inbox.routing import operations as routing
+    from inbox.sla import operations as sla
+
+    s = team_setup
+    publish(s.team, [(s.anna, "2026-10-22", "F"), (s.ben, "2026-10-22", "F")])
+    sim.at("2026-10-22 10:00")
+    ids = [operations.ingest(s.channel, InboundMessage(external_id=f"d-{n}", text="Frage", author_id=f"d{n}"))
+           .conversation_id for n in range(2)]
+    db.session.commit()
+    db.session.info.pop("ready", None)  # route them below, in two threads, not in-process
+    barrier, start, outcomes = threading.Barrier(2, timeout=3), sla.start, {}
+
+    def start_then_wait(conversation):
+        row = start(conversation)
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass  # the other job is waiting for the team's lock: go on alone
+        return row
+
+    def route(cid):
+        with app.app_context():
+            try:
+                outcomes[cid] = routing.route(cid)
+                db.session.commit()
+            except Exception as exc:
+                outcomes[cid] = repr(exc)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    monkeypatch.setattr(sla, "start", start_then_wait)
+    threads = [threading.Thread(target=route, args=(cid,)) for cid in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert outcomes == {cid: "assigned" for cid in ids}
+    assert sorted(sim.owner(cid) for cid in ids) == ["Anna", "Ben"]  # the second decision saw the first one's load
