@@ -3,11 +3,12 @@
 Pure Python on top of ``holidays``, ``ortools`` and ``icalendar``; plain dataclasses in and out.
 """
 
+import importlib
+
 from .explain import Shortfall
 from .holidays_de import STATES, holiday_name, state_holidays
 from .hours import BusinessCalendar, DayType, Override, TimeSlot, WeeklyHours, parse_slots
 from .ical import rota_to_ical
-from .model import Weights
 from .rules import Absence, AbsenceKind, Editor, EditorLimits, Rules, Violation, Wish, validate
 from .shifts import (
     Assignment,
@@ -22,7 +23,6 @@ from .shifts import (
     on_shift,
     required_break,
 )
-from .solver import RotaProblem, SolveResult, solve
 
 __all__ = [
     "STATES", "Absence", "AbsenceKind", "Assignment", "BusinessCalendar", "CoverageGap", "DayType", "Demand",
@@ -31,3 +31,15 @@ __all__ = [
     "demand", "holiday_name", "month_range", "on_shift", "parse_slots", "required_break", "rota_to_ical", "solve",
     "state_holidays", "validate",
 ]
+
+# The solver's names load OR-Tools (and with it numpy and pandas) on first use: every web and RQ process
+# imports this package for service hours and shifts, and only the process that plans a rota needs the solver.
+_LAZY = {"Weights": ".model", "RotaProblem": ".solver", "SolveResult": ".solver", "solve": ".solver"}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value

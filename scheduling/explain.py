@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .model import Key, RotaModel
 from .rules import fmt_day
+
+if TYPE_CHECKING:  # the model needs OR-Tools, which only the solver's process should load
+    from .model import Key, RotaModel
 
 
 @dataclass(frozen=True)

@@ -39,3 +39,23 @@ def test_app_factory_connects_to_nothing(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "webhooks" in result.stdout
+
+
+def test_web_and_worker_processes_do_not_load_the_solver():
+    # OR-Tools brings numpy and pandas (about 80 MB and seconds of start-up per process); only planning a rota
+    # needs it, so a web worker or an RQ worker that never plans one must not load it.
+    code = (
+        "import sys\n"
+        "from inbox import create_app, tasks\n"
+        "from inbox.asgi import create_asgi_app\n"
+        "create_asgi_app()\n"
+        "print('ortools' in sys.modules, 'pandas' in sys.modules)\n"
+        "import scheduling\n"
+        "scheduling.solve\n"
+        "print('ortools' in sys.modules)\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "architecture-test", "DATABASE_URL": "sqlite:///:memory:"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "True"]

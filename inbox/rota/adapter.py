@@ -32,7 +32,6 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 PLANNED_ROLES = ("editor", "lead")
 Violation = sch.Violation
 CoverageGap = sch.CoverageGap
-SolveResult = sch.SolveResult
 
 
 # --- service hours ---------------------------------------------------------------------------
