@@ -33,9 +33,11 @@ def route(conversation_id: int) -> str:
     # The team's lock before any write: a write referencing the team takes a key-share lock on its row,
     # and two jobs each holding one while asking for the team's lock would deadlock.
     state = TeamState.for_decision(conversation.team, clock.now())
-    db.session.refresh(conversation)  # another job may have routed it while this one waited for the lock
+    db.session.refresh(conversation)  # another job may have routed or moved it while this one waited for the lock
     if conversation.status == "resolved":
         return "skipped"
+    if conversation.team_id != state.team.id:
+        return _route_again(conversation.id)
     sla.start(conversation)
     if not state.is_open:
         acknowledge(conversation, state)
@@ -46,6 +48,15 @@ def route(conversation_id: int) -> str:
         alert_gap(state)
         return "queued"
     return "assigned" if assign(conversation, state) else "queued"
+
+
+def _route_again(conversation_id: int) -> str:
+    """Moved to another team meanwhile: a new job routes it under that team's lock (taking it here could deadlock)."""
+    from inbox.jobs import enqueue
+    from inbox.routing.tasks import route_conversation
+
+    enqueue(route_conversation, conversation_id)
+    return "moved"
 
 
 def assign(conversation: Conversation, state: TeamState, *, reason: str = "routing") -> Candidate | None:

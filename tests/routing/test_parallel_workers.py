@@ -118,3 +118,39 @@ def test_parallel_routing_jobs_of_one_team_do_not_deadlock(app, team_setup, publ
         t.join(30)
     assert outcomes == {cid: "assigned" for cid in ids}
     assert sorted(sim.owner(cid) for cid in ids) == ["Anna", "Ben"]  # the second decision saw the first one's load
+
+
+@pytest.mark.postgres_only
+def test_a_conversation_moved_while_its_job_waited_is_routed_in_its_new_team(app, team_setup, create_user, publish,
+                                                                               sim, monkeypatch):
+    from sqlalchemy import update
+
+    from inbox import jobs
+    from inbox.orgs.operations import create_team
+    from inbox.routing import operations as routing
+    from inbox.routing.state import TeamState
+
+    s = team_setup
+    library = create_team(s.org, "bibliothek", "Stadtbibliothek")
+    db.session.commit()
+    lena = create_user(s.org, "editor", name="Lena", email="lena@example.org", team=library)
+    publish(s.team, [(s.anna, "2026-10-22", "F")])
+    publish(library, [(lena, "2026-10-22", "F")])
+    sim.at("2026-10-22 10:00")
+    cid = operations.ingest(s.channel, InboundMessage(external_id="m-1", text="Buch verlängern?",
+                                                      author_id="c1")).conversation_id
+    db.session.commit()
+    db.session.info.pop("ready", None)
+    decide = TeamState.for_decision.__func__
+
+    def moved_meanwhile(cls, team, now):  # an editor moves it to the library while the job waits for the lock
+        with db.engine.begin() as other:
+            other.execute(update(Conversation).where(Conversation.id == cid).values(team_id=library.id))
+        monkeypatch.setattr(TeamState, "for_decision", classmethod(decide))
+        return decide(cls, team, now)
+
+    monkeypatch.setattr(TeamState, "for_decision", classmethod(moved_meanwhile))
+    assert routing.route(cid) == "moved"
+    db.session.commit()
+    jobs.run_ready()
+    assert sim.owner(cid) == "Lena"
