@@ -28,10 +28,8 @@ REASONS = {"routing": "automatisch zugewiesen", "queue": "aus der Warteschlange 
 def route(conversation_id: int) -> str:
     """Route one new or reopened conversation; returns what happened (for logs and tests)."""
     conversation = db.session.get(Conversation, conversation_id)
-    if conversation is None or conversation.status == "resolved":
+    if conversation is None:
         return "skipped"
-    # The team's lock before any write: a write referencing the team takes a key-share lock on its row,
-    # and two jobs each holding one while asking for the team's lock would deadlock.
     state = TeamState.for_decision(conversation.team, clock.now())
     db.session.refresh(conversation)  # another job may have routed or moved it while this one waited for the lock
     if conversation.status == "resolved":

@@ -35,8 +35,12 @@ class TeamState:
         Two workers (a routing job and the sweep, or two routing jobs) that read the editors'
         loads at once would both see the same editor as least loaded. On PostgreSQL the lock
         makes them decide one after the other; SQLite runs one writer at a time anyway.
+
+        The lock is FOR NO KEY UPDATE, which excludes other deciders but not the key-share lock that
+        every insert referring to the team takes for its foreign key (an SLA row, a new conversation).
+        With FOR UPDATE, two jobs that had each written such a row and then asked for this lock deadlocked.
         """
-        db.session.execute(select(Team.id).where(Team.id == team.id).with_for_update())
+        db.session.execute(select(Team.id).where(Team.id == team.id).with_for_update(key_share=True))
         return cls.load(team, now)
 
     @classmethod
