@@ -74,6 +74,31 @@ def test_crc_without_token_is_refused(client, x_channel):
     assert client.get(f"/webhooks/{x_channel.slug}").status_code == 403
 
 
+def test_the_crc_answer_cannot_sign_a_forged_event(client, x_post, x_channel):
+    """The CRC answer is the HMAC of the token, the same HMAC that signs a POST: a token that is an event is refused."""
+    forged = json.dumps(dm_event(sender="666", text="forged")).encode()
+    answer = client.get(f"/webhooks/{x_channel.slug}", query_string={"crc_token": forged.decode()})
+    stolen = (answer.get_json(silent=True) or {}).get("response_token", "")
+    response = client.post(f"/webhooks/{x_channel.slug}", data=forged, content_type="application/json",
+                           headers={"x-twitter-webhooks-signature": stolen})
+    assert answer.status_code == 403 and not stolen
+    assert response.status_code == 401
+    assert count(RawEvent) == 0 and count(Message) == 0
+
+
+@pytest.mark.parametrize("token", ["{}", " {\"a\":1}", "x" * 300, "a b", "tok\nen"])
+def test_crc_refuses_tokens_that_are_not_plain_tokens(client, x_channel, token):
+    answer = client.get(f"/webhooks/{x_channel.slug}", query_string={"crc_token": token})
+    assert answer.status_code == 403
+
+
+def test_crc_accepts_base64_tokens_as_x_sends_them(client, x_channel):
+    token = base64.b64encode(bytes(range(48))).decode()
+    response = client.get(f"/webhooks/{x_channel.slug}", query_string={"crc_token": token})
+    expected = base64.b64encode(hmac.new(SECRET.encode(), token.encode(), hashlib.sha256).digest()).decode()
+    assert response.status_code == 200 and response.json == {"response_token": f"sha256={expected}"}
+
+
 def test_forged_or_missing_signature_is_401_and_stores_nothing(x_post, x_channel):
     body = json.dumps(dm_event()).encode()
     assert x_post(x_channel, dm_event(), signature=sign(body, "wrong secret")).status_code == 401

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from datetime import UTC, datetime
 
 from flask import jsonify
@@ -30,6 +31,10 @@ from inbox.core.crypto import signature_matches
 
 API = "https://api.twitter.com"
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+# The CRC answer is the same HMAC that signs a POST body, so answering an arbitrary token would sign any event
+# for whoever asks. X's tokens are short base64-like strings; an accepted body is a JSON object and needs "{",
+# which this alphabet lacks, so no answer can ever be the signature of an acceptable body.
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_.~-]{1,256}")
 
 
 def signature(secret: str, data: bytes) -> str:
@@ -48,6 +53,8 @@ class XAdapter(ChannelAdapter):
         secret, crc = channel.credentials.get("consumer_secret", ""), request.args.get("crc_token", "")
         if not secret or not crc:
             raise SignatureError("crc_token missing or no consumer secret configured")
+        if not CRC_TOKEN.fullmatch(crc):
+            raise SignatureError("crc_token is not a plain token; refused so the answer cannot sign a body")
         return jsonify(response_token=signature(secret, crc.encode()))
 
     def verify(self, channel, request, body: bytes) -> None:
