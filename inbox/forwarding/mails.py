@@ -98,7 +98,9 @@ def escalation_mail(forward: Forward, recipients: list[str]) -> EmailMessage:
 
 def editor_mail(forward: Forward, user: User, kind: str) -> EmailMessage:
     what = {"answered": "hat geantwortet", "question": "hat eine Rückfrage", "declined": "hat abgelehnt"}[kind]
-    latest = forward.entries[-1].text if forward.entries else ""
+    # The step this mail is about, not simply the newest entry: a held answer by e-mail may be newer.
+    entry_kind = {"answered": "answer", "question": "question", "declined": "decline"}[kind]
+    latest = next((e.text for e in reversed(forward.entries) if e.kind == entry_kind), "")
     body = "\n\n".join([
         f"Hallo {user.name},", f"{forward.department.name} {what} (Weiterleitung Nr. {forward.id}):", latest,
         f"Zur Unterhaltung: {mailer.absolute('conversations.show', conversation_id=forward.conversation_id)}",

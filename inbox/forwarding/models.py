@@ -16,6 +16,8 @@ from inbox.orgs.models import Department
 STATES = ("open", "clarification", "answered", "declined", "overdue", "closed")
 # While a forward is in one of these, the department owes an answer and the conversation waits.
 ACTIVE = ("open", "clarification", "overdue")
+# How the sender of an answer by e-mail was found to be genuine (inbox/core/mailauth.py).
+MAIL_CHECK_LABELS = {"dkim": "DKIM", "dmarc": "DMARC", "spf": "SPF"}
 STATE_LABELS = {"open": "offen", "clarification": "Rückfrage", "answered": "beantwortet",
                 "declined": "abgelehnt", "overdue": "überfällig", "closed": "abgeschlossen"}
 
@@ -59,9 +61,26 @@ class Forward(OrgScoped, Timestamped, db.Model):
     def is_active(self) -> bool:
         return self.state in ACTIVE
 
+    @property
+    def counted_entries(self) -> list[ForwardEntry]:
+        """The thread as the editor sees it: answers by e-mail still held or discarded are not part of it."""
+        return [e for e in self.entries if e.kind not in UNCONFIRMED]
+
+    @property
+    def held_entries(self) -> list[ForwardEntry]:
+        return [e for e in self.entries if e.kind == "held"]
+
+
+# An answer by e-mail whose sender could not be checked is "held" until a press officer of the
+# department confirms it in the portal (then it becomes an "answer") or discards it ("discarded").
+UNCONFIRMED = ("held", "discarded")
+
 
 class ForwardEntry(OrgScoped, Timestamped, db.Model):
-    """One step of the thread: answer, question back, the editor's reply to it, decline, hand-over."""
+    """One step of the thread: answer, question back, the editor's reply to it, decline, hand-over.
+
+    Also an answer by e-mail that waits for confirmation (held) or was discarded; see UNCONFIRMED.
+    """
 
     __table_args__ = (UniqueConstraint("organization_id", "mail_message_id"),)
 
@@ -75,9 +94,19 @@ class ForwardEntry(OrgScoped, Timestamped, db.Model):
     text: Mapped[str] = mapped_column(Text, default="")
     # The Message-ID of a reply by e-mail, so reading the mailbox twice stores it once.
     mail_message_id: Mapped[str | None] = mapped_column(String(255))
+    # An answer by e-mail taken at once: which check of our receiving server vouched for the sender.
+    mail_check: Mapped[str] = mapped_column(String(8), default="")
+    # The press officer who confirmed or discarded a held answer by e-mail, and when.
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     forward: Mapped[Forward] = relationship(back_populates="entries")
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+
+    @property
+    def mail_check_label(self) -> str:
+        return MAIL_CHECK_LABELS.get(self.mail_check, self.mail_check)
 
 
 class ForwardFile(OrgScoped, Timestamped, db.Model):

@@ -85,10 +85,10 @@ def _record(forward: Forward, action: str, label: str, *, actor_id=None, **detai
 
 
 def _entry(forward: Forward, kind: str, text: str, *, author_id=None, author_label="", via="portal",
-           mail_message_id=None) -> ForwardEntry:
+           mail_message_id=None, mail_check="") -> ForwardEntry:
     entry = ForwardEntry(organization_id=forward.organization_id, forward_id=forward.id, kind=kind,
                          author_id=author_id, author_label=author_label, via=via, text=text,
-                         mail_message_id=mail_message_id)
+                         mail_message_id=mail_message_id, mail_check=mail_check)
     db.session.add(entry)
     db.session.flush()
     return entry
@@ -116,17 +116,68 @@ def _tell_editor(forward: Forward, text: str, kind: str) -> None:
 
 
 def answer(forward: Forward, text: str, *, author_id=None, author_label="", via="portal",
-           mail_message_id=None) -> ForwardEntry:
+           mail_message_id=None, mail_check="") -> ForwardEntry:
+    """The department's answer; by e-mail only with mail_check set, else the mail is held (hold_mail_answer)."""
     _require(forward, ACTIVE)
     entry = _entry(forward, "answer", text, author_id=author_id, author_label=author_label, via=via,
-                   mail_message_id=mail_message_id)
+                   mail_message_id=mail_message_id, mail_check=mail_check)
+    _count_answer(forward, entry)
+    return entry
+
+
+def _count_answer(forward: Forward, entry: ForwardEntry) -> None:
     forward.state, forward.answered_at = "answered", clock.now()
     _settle(forward)
-    how = " per E-Mail" if via == "email" else ""
+    how = " per E-Mail" if entry.via == "email" else ""
     _record(forward, "forward.answered", f"Fachamt {forward.department.name} hat{how} geantwortet",
-            actor_id=author_id, via=via, by=author_label)
+            actor_id=entry.author_id, via=entry.via, by=entry.author_label, mail_check=entry.mail_check,
+            confirmed_by_id=entry.reviewed_by_id)
     _tell_editor(forward, f"Antwort von {forward.department.name} zu Weiterleitung Nr. {forward.id}", "answered")
+
+
+def hold_mail_answer(forward: Forward, text: str, *, author_id=None, author_label="",
+                     mail_message_id=None) -> ForwardEntry:
+    """An answer by e-mail whose sender our receiving server did not vouch for: the From may be forged.
+
+    It waits for a press officer of the department to confirm it in the portal. Until then it is not
+    the department's answer: the forward stays owed (the citizen's SLA stays paused) and the editor
+    is not told of it.
+    """
+    from inbox.forwarding.mails import department_members
+
+    _require(forward, ACTIVE)
+    entry = _entry(forward, "held", text, author_id=author_id, author_label=author_label, via="email",
+                   mail_message_id=mail_message_id)
+    _record(forward, "forward.mail_held", "Antwort per E-Mail zurückgehalten: Absender nicht geprüft, "
+            f"wartet auf Bestätigung durch Fachamt {forward.department.name}", by=author_label, entry_id=entry.id)
+    for officer in department_members(forward.department_id):
+        notify(forward.organization_id, officer.id, f"Antwort per E-Mail zu Anfrage Nr. {forward.id} bitte "
+               "im Portal bestätigen oder verwerfen", f"/portal/forwards/{forward.id}")
     return entry
+
+
+def _require_held(entry: ForwardEntry) -> None:
+    if entry.kind != "held":
+        raise ForwardStateError("Diese Antwort per E-Mail wurde schon bestätigt oder verworfen.")
+
+
+def confirm_mail_answer(forward: Forward, entry: ForwardEntry, officer) -> None:
+    """A press officer vouches for a held answer by e-mail: from now on it is the department's answer."""
+    _require_held(entry)
+    _require(forward, ACTIVE)
+    entry.kind, entry.reviewed_by_id, entry.reviewed_at = "answer", officer.id, clock.now()
+    _record(forward, "forward.mail_confirmed", f"Antwort per E-Mail im Portal bestätigt von {officer.name}",
+            actor_id=officer.id, by=entry.author_label, entry_id=entry.id)
+    _count_answer(forward, entry)
+
+
+def discard_mail_answer(forward: Forward, entry: ForwardEntry, officer) -> None:
+    """Not the department's answer; it stays stored, marked discarded, and is never shown to the editor."""
+    _require_held(entry)
+    entry.kind, entry.reviewed_by_id, entry.reviewed_at = "discarded", officer.id, clock.now()
+    db.session.flush()
+    _record(forward, "forward.mail_discarded", f"Antwort per E-Mail im Portal verworfen von {officer.name}",
+            actor_id=officer.id, by=entry.author_label, entry_id=entry.id)
 
 
 def ask_back(forward: Forward, text: str, *, author_id=None, author_label="", via="portal") -> ForwardEntry:

@@ -14,11 +14,12 @@ from sqlalchemy import select
 from inbox.accounts.access import current_org_id, department_ids, has_role, require_role
 from inbox.accounts.models import User
 from inbox.audit.operations import record
+from inbox.conversations.forms import ActionForm
 from inbox.core.web import flash_form_errors
 from inbox.extensions import db
 from inbox.forwarding import links, mails, operations, queries
 from inbox.forwarding.forms import DeclineForm, HandOverForm, TextForm
-from inbox.forwarding.models import Forward
+from inbox.forwarding.models import Forward, ForwardEntry
 from inbox.forwarding.views import send_stored, stored_file
 from inbox.orgs.models import Department
 
@@ -82,7 +83,7 @@ def _forms(forward: Forward) -> dict:
     handover.officer.choices = [(u.id, u.name) for u in _colleagues(forward)]
     decline.suggested.choices = [(0, "– keine Empfehlung –")] + [(d.id, d.name) for d in _other_departments(forward)]
     return {"answer_form": TextForm(prefix="answer"), "ask_form": TextForm(prefix="ask"),
-            "handover_form": handover, "decline_form": decline}
+            "handover_form": handover, "decline_form": decline, "action_form": ActionForm()}
 
 
 @bp.get("/forwards/<int:forward_id>")
@@ -92,7 +93,8 @@ def show(forward_id: int):
     record(forward.organization_id, "forward.viewed", forward, actor_id=actor_id, forward_id=forward.id,
            by=label, label="Weiterleitung im Portal angesehen")
     db.session.commit()
-    return render_template("portal/show.html", forward=forward, can_hand_over=_is_officer_for(forward),
+    officer = _is_officer_for(forward)
+    return render_template("portal/show.html", forward=forward, can_hand_over=officer, can_review=officer,
                            **_forms(forward))
 
 
@@ -159,6 +161,34 @@ def decline(forward_id: int):
     return _step(forward, form, lambda: operations.decline(
         forward, form.reason.data.strip(), others.get(form.suggested.data), author_id=actor_id, author_label=label),
         "Abgelehnt; die Redaktion ist informiert.")
+
+
+def _held_mail(forward_id: int, entry_id: int) -> tuple[Forward, ForwardEntry]:
+    """A held answer by e-mail and its forward, for a signed-in press officer of the department only.
+
+    A single-use link opens the forward but names nobody; vouching for a sender needs a person on record.
+    """
+    forward = _forward(forward_id)
+    if not _is_officer_for(forward):
+        abort(403)
+    entry = db.session.get(ForwardEntry, entry_id)
+    if entry is None or entry.forward_id != forward.id:
+        abort(404)
+    return forward, entry
+
+
+@bp.post("/forwards/<int:forward_id>/mail/<int:entry_id>/confirm")
+def confirm_mail(forward_id: int, entry_id: int):
+    forward, entry = _held_mail(forward_id, entry_id)
+    return _step(forward, ActionForm(), lambda: operations.confirm_mail_answer(forward, entry, current_user),
+                 "Bestätigt: Die Antwort ist an die Redaktion gegangen.")
+
+
+@bp.post("/forwards/<int:forward_id>/mail/<int:entry_id>/discard")
+def discard_mail(forward_id: int, entry_id: int):
+    forward, entry = _held_mail(forward_id, entry_id)
+    return _step(forward, ActionForm(), lambda: operations.discard_mail_answer(forward, entry, current_user),
+                 "Verworfen: Die E-Mail geht nicht an die Redaktion.")
 
 
 @bp.get("/forwards/<int:forward_id>/files/<int:file_id>")

@@ -6,7 +6,7 @@ import statistics
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from inbox.conversations.models import Conversation
 from inbox.core import clock
@@ -23,7 +23,7 @@ def for_conversation(conversation_id: int) -> list[Forward]:
 
 def for_departments(org_id: int, department_ids: set[int]) -> list[Forward]:
     """The portal's list: open ones first, then the rest, newest first."""
-    rows = db.session.scalars(select(Forward).options(joinedload(Forward.department))
+    rows = db.session.scalars(select(Forward).options(joinedload(Forward.department), selectinload(Forward.entries))
                               .where(Forward.organization_id == org_id,
                                      Forward.department_id.in_(department_ids or {-1}))
                               .order_by(Forward.id.desc()))

@@ -1,4 +1,9 @@
-"""Answers by e-mail: read the mailbox over IMAP, find the forward, keep only the new text."""
+"""Answers by e-mail: read the mailbox over IMAP, find the forward, keep only the new text.
+
+The token that finds the forward is in every notification e-mail, and a From line is easily forged:
+a reply is taken as the department's answer only when our receiving server vouched for its sender
+(inbox/core/mailauth.py); otherwise it is held for a press officer to confirm in the portal.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,17 @@ import os
 import re
 from email import policy
 from email.message import EmailMessage
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 
 import nh3
 from sqlalchemy import func, select
 
 from inbox.accounts.models import Membership, User
 from inbox.audit.operations import record
-from inbox.core import mailer
+from inbox.core import mailauth, mailer
 from inbox.extensions import db
 from inbox.forwarding.models import ACTIVE, Forward, ForwardEntry
-from inbox.forwarding.operations import answer
+from inbox.forwarding.operations import answer, hold_mail_answer
 
 log = logging.getLogger(__name__)
 TOKEN = re.compile(r"fw-([0-9a-f]{32})")
@@ -68,14 +73,31 @@ def body_text(msg: EmailMessage) -> str:
     return content
 
 
+def sender_of(msg: EmailMessage) -> str:
+    """The one address in the one From header; '' for anything else (which of several would be checked?)."""
+    values = msg.get_all("From", [])
+    addresses = getaddresses([str(v) for v in values])
+    if len(values) != 1 or len(addresses) != 1 or "@" not in addresses[0][1]:
+        return ""
+    return addresses[0][1]
+
+
 def _allowed_sender(forward: Forward, sender: str) -> bool:
-    """Only the press office's address or a member of the department may answer by e-mail."""
+    """Only the press office's address or an active press officer of the department may answer by e-mail."""
     sender = sender.lower()
-    if sender and sender == (forward.department.press_email or "").lower():
+    if not sender:
+        return False
+    if sender == (forward.department.press_email or "").lower():
         return True
     return bool(db.session.scalar(select(User.id).join(Membership, Membership.user_id == User.id).where(
         func.lower(User.email) == sender, Membership.department_id == forward.department_id,
-        Membership.role == "press_officer")))
+        Membership.role == "press_officer", User.active.is_(True))))
+
+
+def mail_check(msg: EmailMessage, sender: str) -> str:
+    """'dkim', 'dmarc' or 'spf' when our receiving server vouched for the sender's domain, else ''."""
+    serv_ids = mailauth.serv_ids(mailer.settings().get("auth_serv_id", ""))
+    return mailauth.verified_by(msg, serv_ids, sender) or ""
 
 
 def handle(raw: bytes) -> str:
@@ -89,16 +111,20 @@ def handle(raw: bytes) -> str:
     if message_id and db.session.scalar(select(ForwardEntry.id).where(
             ForwardEntry.organization_id == forward.organization_id, ForwardEntry.mail_message_id == message_id)):
         return "duplicate"
-    sender = parseaddr(str(msg.get("From", "")))[1]
+    sender = sender_of(msg)
     text = strip_quoted(body_text(msg))
     if not _allowed_sender(forward, sender) or not text or forward.state not in ACTIVE:
         record(forward.organization_id, "forward.mail_ignored", forward, conversation_id=forward.conversation_id,
-               label="Antwort per E-Mail nicht übernommen", sender=sender, state=forward.state,
-               forward_id=forward.id)
+               label="Antwort per E-Mail nicht übernommen", sender=sender or str(msg.get("From", ""))[:254],
+               state=forward.state, forward_id=forward.id)
         return "ignored"
     user = db.session.scalar(select(User).where(func.lower(User.email) == sender.lower()))
-    answer(forward, text, author_id=user.id if user else None, author_label=sender, via="email",
-           mail_message_id=message_id)
+    author = {"author_id": user.id if user else None, "author_label": sender, "mail_message_id": message_id}
+    check = mail_check(msg, sender)
+    if not check:
+        hold_mail_answer(forward, text, **author)
+        return "held"
+    answer(forward, text, via="email", mail_check=check, **author)
     return "answered"
 
 
