@@ -140,8 +140,9 @@ def test_admin_manages_departments_in_the_ui(app, client, auth, city, create_use
                                                         "deputy": city.lead.id})
     assert response.status_code == 303
     url = response.headers["Location"]
-    client.post_form(url + "/members", {"email": "neu@rheinfeld.example", "name": "Nina Neu",
-                                        "password": "lang genug 123"})
+    create_user(city.org, "editor", email="neu@rheinfeld.example", name="Nina Neu")  # a member of the city
+    added = client.post_form(url + "/members", {"email": "Neu@rheinfeld.example"}, follow_redirects=True)
+    assert "Nina Neu gehört jetzt zur Pressestelle." in added.get_data(as_text=True)
     page = client.get(url).get_data(as_text=True)
     assert "Nina Neu" in page and "presse.jugend@rheinfeld.example" in page
     duplicate = client.post_form("/admin/departments/", {"name": "Doppelt", "short_name": "51", "deputy": 0})
