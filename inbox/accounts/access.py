@@ -39,13 +39,18 @@ def has_role(*wanted: str) -> bool:
     return bool(roles() & set(wanted))
 
 
-def team_ids() -> set[int] | None:
-    """Teams whose conversations the user works on; None means all teams of the organization."""
+def team_ids(held: tuple[str, ...] = STAFF) -> set[int] | None:
+    """Teams in which the user holds one of the roles; None means all teams of the organization.
+
+    By default the teams whose conversations the user works on. Pass ("lead",) for the teams a user
+    leads: leading one team and working shifts in another does not make one the other team's lead.
+    Admins act on every team; a role held without a team holds for all of them.
+    """
     org_id = current_org_id()
     mine = [m for m in memberships() if m.organization_id == org_id]
-    if any(m.role == "admin" or (m.role in STAFF and m.team_id is None) for m in mine):
+    if any(m.role == "admin" or (m.role in held and m.team_id is None) for m in mine):
         return None
-    return {m.team_id for m in mine if m.role in STAFF and m.team_id is not None}
+    return {m.team_id for m in mine if m.role in held and m.team_id is not None}
 
 
 def department_ids() -> set[int]:

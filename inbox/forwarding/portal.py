@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -44,7 +44,15 @@ def _forward(forward_id: int) -> Forward:
     forward = db.session.get(Forward, forward_id)
     if forward is None or not (_is_officer_for(forward) or links.granted(forward.id)):
         abort(404)
+    if not _is_officer_for(forward) and not forward.is_active:
+        abort(_settled(forward))
     return forward
+
+
+def _settled(forward: Forward):
+    """A link stands in for an account only while the department owes an answer; after that it shows
+    neither the question nor the citizen's data nor the files, only that the request is done."""
+    return make_response(render_template("portal/settled.html", forward=forward), 410)
 
 
 def _who() -> tuple[int | None, str]:
@@ -61,6 +69,11 @@ def open_link(token: str):
         db.session.rollback()
         log.info("forward link refused: %s", exc)
         return render_template("portal/link_refused.html", message=str(exc)), 403
+    if not forward.is_active:
+        record(forward.organization_id, "forward.link_used", forward, actor_id=_who()[0], forward_id=forward.id,
+               label="Einmal-Link einer abgeschlossenen Weiterleitung geöffnet")
+        db.session.commit()
+        return _settled(forward)
     links.grant(forward.id)
     record(forward.organization_id, "forward.link_used", forward, actor_id=_who()[0], forward_id=forward.id,
            label="Einmal-Link geöffnet")

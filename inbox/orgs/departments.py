@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from inbox.accounts.models import Membership, User
 from inbox.accounts.operations import grant
@@ -13,6 +13,9 @@ from inbox.extensions import db
 from inbox.orgs.models import Department
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# One answer for an unknown address and for an account of another organization: an admin learns nothing
+# about accounts outside their own organization, not even that they exist.
+NO_MEMBER = "Kein Konto dieser Organisation mit dieser Adresse."
 
 
 def list_departments(org_id: int) -> list[Department]:
@@ -55,16 +58,26 @@ def add_member(department: Department, user: User) -> Membership:
     return grant(user, department.organization_id, "press_officer", department_id=department.id)
 
 
-def remove_member(department: Department, user_id: int) -> None:
-    rows = db.session.scalars(select(Membership).where(
+def remove_member(department: Department, user_id: int) -> int:
+    """Revokes the person's press officer role in the department; returns how many roles went."""
+    rows = list(db.session.scalars(select(Membership).where(
         Membership.department_id == department.id, Membership.user_id == user_id,
-        Membership.role == "press_officer"))
+        Membership.role == "press_officer")))
     for membership in rows:
         db.session.delete(membership)
     db.session.flush()
-    record(department.organization_id, "membership.revoked", department, user_id=user_id, role="press_officer")
+    if rows:
+        record(department.organization_id, "membership.revoked", department, user_id=user_id, role="press_officer")
+    return len(rows)
 
 
 def org_users(org_id: int) -> list[User]:
     return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id)
                                    .where(Membership.organization_id == org_id).distinct().order_by(User.name)))
+
+
+def find_org_user(org_id: int, email: str) -> User | None:
+    """The account with this address if it holds a role in the organization; other accounts stay invisible."""
+    return db.session.scalar(select(User).join(Membership, Membership.user_id == User.id)
+                             .where(Membership.organization_id == org_id,
+                                    func.lower(User.email) == email.strip().lower()).limit(1))

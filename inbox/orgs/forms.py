@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
@@ -15,6 +15,4 @@ class DepartmentForm(FlaskForm):
 class MemberForm(FlaskForm):
     email = EmailField("E-Mail", validators=[DataRequired(), Email(message="Die E-Mail-Adresse ist ungültig."),
                                              Length(max=254)])
-    name = StringField("Name (für ein neues Konto)", validators=[Optional(), Length(max=200)])
-    password = PasswordField("Passwort (für ein neues Konto)", validators=[Optional(), Length(max=200)])
     submit = SubmitField("Hinzufügen")

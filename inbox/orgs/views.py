@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from inbox.accounts.access import require_role, scoped_get
-from inbox.accounts.operations import create_user, find_user
 from inbox.conversations.forms import ActionForm
 from inbox.core.web import flash_form_errors
 from inbox.extensions import db
@@ -95,16 +94,17 @@ def add_member(department_id: int):
         flash_form_errors(form)
         return _page(department, _form(g.org_id, department), form, 400)
     try:
-        user = find_user(form.email.data)
+        # Only people of this organization: new accounts are made by the operators (`mitreden departments
+        # add-member`), since creating one here would tell apart addresses that have an account elsewhere.
+        user = ops.find_org_user(g.org_id, form.email.data)
         if user is None:
-            if not form.name.data:
-                raise ValueError("Für ein neues Konto fehlen Name und Passwort.")
-            user = create_user(form.email.data, form.name.data.strip(), form.password.data or "")
+            raise ValueError(ops.NO_MEMBER)
         ops.add_member(department, user)
     except ValueError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return _page(scoped_get(Department, department_id), _form(g.org_id), form, 400)
+        department = scoped_get(Department, department_id)
+        return _page(department, _form(g.org_id, department), form, 400)
     db.session.commit()
     flash(f"{user.name} gehört jetzt zur Pressestelle.", "success")
     return redirect(url_for("departments.show", department_id=department.id), 303)
@@ -117,7 +117,10 @@ def remove_member(department_id: int, user_id: int):
     if not ActionForm().validate_on_submit():
         flash("Das Formular ist ungültig.", "error")
     else:
-        ops.remove_member(department, user_id)
+        removed = ops.remove_member(department, user_id)
         db.session.commit()
-        flash("Entfernt.", "success")
+        if removed:
+            flash("Entfernt.", "success")
+        else:
+            flash("Diese Person gehört nicht zur Pressestelle.", "error")
     return redirect(url_for("departments.show", department_id=department.id), 303)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
+from inbox.accounts.access import STAFF
+from inbox.accounts.models import Membership, User
 from inbox.extensions import db
 from inbox.orgs.models import Team
 from inbox.rota import adapter
@@ -111,3 +113,23 @@ def my_shifts(org_id: int, user_id: int, today: date) -> dict:
     profile = db.session.scalar(select(EditorProfile).where(EditorProfile.organization_id == org_id,
                                                             EditorProfile.user_id == user_id))
     return {"shifts": shifts, "away_reasons": AWAY_REASONS, "away": profile.away_reason if profile else ""}
+
+
+def works_in(org_id: int, user_id: int, team_ids: set[int]) -> bool:
+    """Whether the person is planned in one of these teams (deactivated people too: their absences stay)."""
+    return db.session.scalar(select(exists().where(
+        Membership.organization_id == org_id, Membership.user_id == user_id, Membership.team_id.in_(team_ids),
+        Membership.role.in_(adapter.PLANNED_ROLES)))) or False
+
+
+def feed_profile(token: str) -> EditorProfile | None:
+    """The profile whose calendar feed this token opens, while its owner is active and still on the staff.
+
+    The token is the feed's only credential, so a deactivated account or one that left the organization
+    must stop it at once rather than when someone remembers to reset the token.
+    """
+    on_staff = exists().where(Membership.user_id == EditorProfile.user_id,
+                              Membership.organization_id == EditorProfile.organization_id,
+                              Membership.role.in_(STAFF))
+    return db.session.scalar(select(EditorProfile).join(User, User.id == EditorProfile.user_id)
+                             .where(EditorProfile.feed_token == token, User.active.is_(True), on_staff))

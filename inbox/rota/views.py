@@ -16,16 +16,21 @@ from inbox.extensions import db
 from inbox.orgs.models import Team
 from inbox.rota import adapter, operations, queries
 from inbox.rota.forms import AbsenceForm, CsrfForm, OverrideForm, ProfileForm, WishForm
-from inbox.rota.models import Absence, EditorProfile, HoursOverride, Rota, RotaRun
+from inbox.rota.models import Absence, HoursOverride, Rota, RotaRun
 
 bp = Blueprint("rota", __name__)
 log = logging.getLogger(__name__)
 LEADS = ("lead", "admin")
 
 
+def _led_teams() -> set[int] | None:
+    """The teams the user plans: a lead their own (not those they only work in), an admin all (None)."""
+    return team_ids(("lead",))
+
+
 def _team(team_id: int) -> Team:
     team = scoped_get(Team, team_id)
-    visible = team_ids()
+    visible = _led_teams()
     if visible is not None and team.id not in visible:
         abort(404)
     return team
@@ -38,7 +43,7 @@ def _today() -> date:
 @bp.get("/dienstplan")
 @require_role(*LEADS)
 def index():
-    visible = team_ids()
+    visible = _led_teams()
     teams = db.session.scalars(select(Team).where(Team.organization_id == g.org_id).order_by(Team.name)).all()
     teams = [t for t in teams if visible is None or t.id in visible]
     if not teams:
@@ -119,6 +124,7 @@ def generate(rota_id: int, action: str):
 @require_role(*LEADS)
 def run_status(run_id: int):
     run = scoped_get(RotaRun, run_id)
+    _rota(run.rota_id)
     return {"status": run.status, "solutions": run.solutions, "best_objective": run.best_objective,
             "elapsed": round(run.elapsed, 1), "message": run.message}
 
@@ -158,6 +164,10 @@ def add_absence(rota_id: int):
 @require_role(*LEADS)
 def delete_absence(absence_id: int):
     absence = scoped_get(Absence, absence_id)
+    # An absence belongs to a person, not a team: a lead may change it for the people of the teams they lead.
+    visible = _led_teams()
+    if visible is not None and not queries.works_in(absence.organization_id, absence.user_id, visible):
+        abort(404)
     if not CsrfForm().validate_on_submit():
         abort(400)
     operations.delete_absence(absence)
@@ -295,7 +305,7 @@ def feed(token: str):
     """The private calendar feed: the secret token is the only credential, so no login is asked."""
     if len(token) < 20:
         abort(404)
-    profile = db.session.scalar(select(EditorProfile).where(EditorProfile.feed_token == token))
+    profile = queries.feed_profile(token)
     if profile is None:
         abort(404)
     body = adapter.ical_for(profile.user, profile.organization_id)

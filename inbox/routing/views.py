@@ -17,7 +17,8 @@ bp = Blueprint("routing", __name__)
 
 
 def _teams() -> list[Team]:
-    visible = team_ids()
+    """The teams the user leads (all for an admin); working shifts in a team does not make one its lead."""
+    visible = team_ids(("lead",))
     teams = db.session.scalars(select(Team).where(Team.organization_id == g.org_id).order_by(Team.name)).all()
     return [t for t in teams if visible is None or t.id in visible]
 

@@ -103,6 +103,47 @@ def test_link_opens_only_its_forward_once_and_expires(app, client, city, make_fo
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "forward.link_used"))
 
 
+def _settle(forward, state: str) -> None:
+    from inbox.forwarding import operations
+
+    if state == "answered":
+        operations.answer(forward, "Die Genehmigung liegt vor.", author_label="Link aus der E-Mail")
+    elif state == "declined":
+        operations.decline(forward, "Nicht zuständig.", None, author_label="Link aus der E-Mail")
+    else:
+        operations.close_for_conversation(forward.conversation_id)
+    db.session.commit()
+
+
+CITIZEN_DATA = ("Gibt es eine Genehmigung", "Karin Vogel", "k.vogel@example.net", "Warum ist die Musik", "plan.pdf")
+
+
+@pytest.mark.parametrize("state", ["answered", "declined", "closed"])
+def test_settled_forwards_link_no_longer_shows_the_citizens_data(app, client, auth, city, make_forward, state):
+    forward = make_forward(include_messages=True, include_contact=True)
+    row = _file(forward)
+    unused = links.make_token(forward)
+    assert client.get(f"/portal/link/{links.make_token(forward)}").status_code == 303
+    page = client.get(f"/portal/forwards/{forward.id}").get_data(as_text=True)
+    assert all(text in page for text in CITIZEN_DATA)  # while the department owes an answer
+    _settle(forward, state)
+
+    for response in (client.get(f"/portal/forwards/{forward.id}"), app.test_client().get(f"/portal/link/{unused}")):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 410 and "Diese Anfrage ist abgeschlossen" in page
+        assert [text for text in CITIZEN_DATA if text in page] == []
+    download = client.get(f"/portal/forwards/{forward.id}/files/{row.id}")
+    assert download.status_code == 410 and b"%PDF" not in download.data
+    entries = len(forward.entries)
+    assert client.post_form(f"/portal/forwards/{forward.id}/answer", {"answer-text": "Noch was"}).status_code == 410
+    db.session.expire_all()
+    assert len(forward.entries) == entries
+
+    auth.login(city.officer)  # the department's own press officers still see what they worked on
+    page = client.get(f"/portal/forwards/{forward.id}").get_data(as_text=True)
+    assert "Gibt es eine Genehmigung" in page and "plan.pdf" in page
+
+
 @pytest.mark.parametrize("name, body, reason", [
     ("bild.pdf", b"\x89PNG\r\n\x1a\n....", "passt nicht"),
     ("script.exe", b"MZ....", "Erlaubt sind"),
@@ -140,8 +181,9 @@ def test_admin_manages_departments_in_the_ui(app, client, auth, city, create_use
                                                         "deputy": city.lead.id})
     assert response.status_code == 303
     url = response.headers["Location"]
-    client.post_form(url + "/members", {"email": "neu@rheinfeld.example", "name": "Nina Neu",
-                                        "password": "lang genug 123"})
+    create_user(city.org, "editor", email="neu@rheinfeld.example", name="Nina Neu")  # a member of the city
+    added = client.post_form(url + "/members", {"email": "Neu@rheinfeld.example"}, follow_redirects=True)
+    assert "Nina Neu gehört jetzt zur Pressestelle." in added.get_data(as_text=True)
     page = client.get(url).get_data(as_text=True)
     assert "Nina Neu" in page and "presse.jugend@rheinfeld.example" in page
     duplicate = client.post_form("/admin/departments/", {"name": "Doppelt", "short_name": "51", "deputy": 0})
