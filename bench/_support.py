@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
 BIN = Path(sys.executable).parent
+# The app refuses a SECRET_KEY shorter than 32 bytes; every process of one run shares this one.
+SECRET_KEY = "bench-secret-key-of-at-least-32-bytes"
 
 
 def free_port() -> int:
@@ -47,7 +49,7 @@ def scratch_database(prefix: str, root: Path = ROOT):
         conn.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
     try:
-        env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", PYTHONPATH=str(root))
+        env = dict(os.environ, DATABASE_URL=url, SECRET_KEY=SECRET_KEY, PYTHONPATH=str(root))
         subprocess.run([str(BIN / "mitreden"), "db", "upgrade"], env=env, cwd=root, check=True,
                        capture_output=True)
         yield url

@@ -7,7 +7,7 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
-from bench._support import summary
+from bench._support import SECRET_KEY, summary
 
 EDITORS = 20
 CONTACTS = 20_000
@@ -75,7 +75,7 @@ def seed(app, url: str, conversations: int, messages: int) -> None:
 def measure_inbox_page(url: str, conversations: int, messages: int, runs: int = 200) -> None:
     from inbox import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY, "WTF_CSRF_ENABLED": False})
     started = time.perf_counter()
     seed(app, url, conversations, messages)
     print(f"\nseeded {conversations} conversations and {messages} messages in {time.perf_counter() - started:.0f} s")

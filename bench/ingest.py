@@ -38,6 +38,7 @@ from bench._support import (  # noqa: E402
     BIN,
     REDIS_URL,
     ROOT,
+    SECRET_KEY,
     free_port,
     process_cpu,
     run_together,
@@ -58,7 +59,7 @@ def make_channel(url: str) -> str:
     from inbox.extensions import db
     from inbox.orgs.operations import create_organization, create_team
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY})
     with app.app_context():
         org = create_organization("bench", "Stadt Benchmark")
         channel = create_channel(org, create_team(org, "redaktion", "Redaktion"), "webform", "Formular",
@@ -119,7 +120,7 @@ def raw_insert_seconds(url: str, count: int, concurrency: int) -> float:
 
 def start_services(url: str, queue: str, port: int, rq_workers: int, root: Path = ROOT) -> list[subprocess.Popen]:
     """gunicorn (per root's config/gunicorn.conf.py) and rq_workers RQ workers at nice 10, running root's code."""
-    env = dict(os.environ, DATABASE_URL=url, REDIS_URL=REDIS_URL, MITREDEN_QUEUE=queue, SECRET_KEY="bench",
+    env = dict(os.environ, DATABASE_URL=url, REDIS_URL=REDIS_URL, MITREDEN_QUEUE=queue, SECRET_KEY=SECRET_KEY,
                PYTHONPATH=str(root), MITREDEN_BIND=f"127.0.0.1:{port}")
     web = subprocess.Popen([str(BIN / "gunicorn"), "-c", str(root / "config" / "gunicorn.conf.py"), "--log-level",
                             "warning"], env=env, cwd=root)

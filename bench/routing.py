@@ -76,7 +76,7 @@ def seed(app) -> dict:
     team = create_team(org, "redaktion", "Redaktion")
     users = []
     for i in range(EDITORS):
-        user = create_user(f"e{i}@bench.example", f"Editor {i}", "x" * 12)
+        user = create_user(f"e{i}@bench.example", f"Editor {i}", "bench-editor-password")
         grant(user, org.id, "editor", team_id=team.id)
         users.append(user)
     channel = create_channel(org, team, "webform", "Formular", slug="bench", credentials={"secret": "s3cr3t"})

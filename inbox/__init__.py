@@ -14,6 +14,7 @@ from inbox.core.crypto import derive_key
 from inbox.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+MIN_SECRET_BYTES = 32
 log = logging.getLogger(__name__)
 
 
@@ -41,6 +42,10 @@ def _data_dir(overrides: dict) -> Path:
 
 def _secret_key(overrides: dict, data_dir: Path) -> str:
     key = overrides.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if key and len(key.encode()) < MIN_SECRET_BYTES and not (overrides.get("TESTING") or overrides.get("DEMO")):
+        # Sessions, forward links and (without MITREDEN_ENCRYPTION_KEY) channel credentials hang on this key.
+        raise ConfigError(f"SECRET_KEY is too short ({len(key.encode())} bytes; at least {MIN_SECRET_BYTES} are "
+                          "needed). Generate one, for example `export SECRET_KEY=$(openssl rand -hex 32)`.")
     if key:
         return key
     if overrides.get("TESTING"):

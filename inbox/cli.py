@@ -180,6 +180,39 @@ def users_create(email, name, org_slug, role, team_slug, department_short, passw
     click.echo(f"{user.email}: {role} in {org_slug}")
 
 
+def _user(email: str):
+    from inbox.accounts.operations import find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    return user
+
+
+@users.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def users_deactivate(email):
+    """The user can no longer log in; every session of theirs ends at once."""
+    from inbox.accounts.operations import deactivate_user
+
+    ended = deactivate_user(_user(email))
+    db.session.commit()
+    click.echo(f"{email} deactivated; {ended} session(s) ended")
+
+
+@users.command("activate")
+@click.argument("email")
+@with_appcontext
+def users_activate(email):
+    """The user may log in again (with a new login: ended sessions stay ended)."""
+    from inbox.accounts.operations import reactivate_user
+
+    reactivate_user(_user(email))
+    db.session.commit()
+    click.echo(f"{email} activated")
+
+
 @main.group()
 def channels():
     """Channels of a team."""

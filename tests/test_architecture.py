@@ -54,7 +54,7 @@ def test_web_and_worker_processes_do_not_load_the_solver():
         "scheduling.solve\n"
         "print('ortools' in sys.modules)\n"
     )
-    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "architecture-test", "DATABASE_URL": "sqlite:///:memory:"}
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "architecture-test-" + "k" * 32, "DATABASE_URL": "sqlite:///:memory:"}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                             env=env)
     assert result.returncode == 0, result.stderr

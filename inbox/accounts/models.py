@@ -1,4 +1,4 @@
-"""Users and the roles they hold per organization, team and department."""
+"""Users, the roles they hold per organization, team and department, their login sessions and failed logins."""
 
 from __future__ import annotations
 
@@ -22,15 +22,23 @@ class User(UserMixin, Timestamped, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
+    # The token of the login session this user object was loaded for (inbox/accounts/sessions.py).
+    login_token = None
+
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session cookie: the login session's token, not the user's id, so
+        # ending the session on the server (logout, deactivation) makes a copied cookie worthless.
+        if self.login_token is None:
+            raise RuntimeError("no login session: start one with inbox.accounts.sessions.start")
+        return self.login_token
 
     def set_password(self, password: str) -> None:
         # scrypt is Werkzeug's memory-hard default; name it so a library change cannot weaken it.
@@ -52,3 +60,26 @@ class Membership(OrgScoped, db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
 
     user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class UserSession(Timestamped, db.Model):
+    """One login: the session cookie names it by a random token, of which only the hash is kept.
+
+    Logging out deletes the row, deactivating a user deletes all of theirs; a copied cookie then finds nothing.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Where and with what the login happened, for a list of one's own sessions.
+    client: Mapped[str] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(String(200))
+
+
+class LoginThrottle(db.Model):
+    """Failed logins under one key (an account, a client, both, or a known browser; hashed): accounts/throttle.py."""
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

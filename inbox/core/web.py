@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask import Flask, current_app, flash, has_app_context, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from inbox import jobs
-from inbox.extensions import db, login_manager
+from inbox.extensions import login_manager
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ def within(app: Flask, fn, *args):
 
 
 def init_app(app: Flask) -> None:
+    _transport_security(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Bitte melden Sie sich an."
     login_manager.user_loader(_load_user)
@@ -38,10 +40,26 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local")
 
 
-def _load_user(user_id: str):
-    from inbox.accounts.models import User
+def _transport_security(app: Flask) -> None:
+    """HTTPS ([app] https): Secure cookies and HSTS; and the proxies whose X-Forwarded-* headers are believed."""
+    settings = app.config["SETTINGS"]["app"]
+    https = app.config.get("HTTPS")
+    if https is None:
+        # The demo and the tests are served over plain http, where a browser would drop a Secure cookie.
+        https = bool(settings["https"]) and not (app.config["DEMO"] or app.config.get("TESTING"))
+    app.config.update(HTTPS=https, SESSION_COOKIE_SECURE=https, REMEMBER_COOKIE_SECURE=https)
+    proxies = int(settings["trusted_proxies"])
+    if proxies:
+        # Behind a proxy every client would have the proxy's address (one login throttle for all) and no
+        # request would look like HTTPS. Only as many hops as configured are believed: a client's own
+        # X-Forwarded-For cannot make it someone else.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
-    return db.session.get(User, int(user_id))
+
+def _load_user(token: str):
+    from inbox.accounts import sessions
+
+    return sessions.load(token)
 
 
 def _wants_json() -> bool:
@@ -76,6 +94,12 @@ def _security_headers(response):
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
         "frame-ancestors 'none'; form-action 'self'",
     )
+    # Pages show personal data (citizens', colleagues'): no browser or proxy keeps a copy, unless a view
+    # said how long its answer may be kept. Static files keep their caching.
+    if request.endpoint != "static" and response.cache_control.max_age is None:
+        response.cache_control.no_store = True
+    if current_app.config["HTTPS"] and request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app, session
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from inbox.core import clock
+from inbox.core.crypto import ClockSigner
 from inbox.extensions import db
 from inbox.forwarding.models import Forward, ForwardLinkUse
 
@@ -20,14 +21,8 @@ class LinkRefused(Exception):
     """The link is forged, expired or used already; the message says which, in German."""
 
 
-class _ClockSigner(TimestampSigner):
-    # Expiry follows Mitreden's clock, so tests can move time instead of waiting.
-    def get_timestamp(self) -> int:
-        return int(clock.now().timestamp())
-
-
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT, signer=_ClockSigner)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT, signer=ClockSigner)
 
 
 def make_token(forward: Forward) -> str:

@@ -56,3 +56,15 @@ def test_demo_keeps_its_generated_secret(monkeypatch, tmp_path):
     first = create_app({"DEMO": True, "DATA_DIR": str(tmp_path)}).config["SECRET_KEY"]
     second = create_app({"DEMO": True, "DATA_DIR": str(tmp_path)}).config["SECRET_KEY"]
     assert first == second and len(first) >= 32
+
+
+def test_short_secret_key_is_a_startup_error(monkeypatch, tmp_path):
+    from inbox import create_app
+
+    monkeypatch.setenv("SECRET_KEY", "geheim-2024")
+    with pytest.raises(ConfigError, match=r"SECRET_KEY is too short \(11 bytes; at least 32"):
+        create_app({"DATA_DIR": str(tmp_path)})
+    monkeypatch.setenv("SECRET_KEY", "ä" * 16)  # bytes count, not characters
+    assert create_app({"DATA_DIR": str(tmp_path)}).config["SECRET_KEY"] == "ä" * 16
+    monkeypatch.setenv("SECRET_KEY", "kurz")  # the tests may use any key
+    assert create_app({"TESTING": True, "DATA_DIR": str(tmp_path)}).config["SECRET_KEY"] == "kurz"
