@@ -1,7 +1,7 @@
 """answers by e-mail: how the sender was checked, who confirmed or discarded a held one
 
 Revision ID: 0008_forward_mail_check
-Revises: 0006_raw_event_plain
+Revises: 0007_login_sessions
 Create Date: 2026-12-10 10:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 import inbox.core.types
 
 revision = '0008_forward_mail_check'
-down_revision = '0006_raw_event_plain'
+down_revision = '0007_login_sessions'
 branch_labels = None
 depends_on = None
 
