@@ -11,6 +11,10 @@ from inbox.orgs.operations import SLUG
 CREDENTIAL_PREFIX = "credential_"
 SETTING_PREFIX = "setting_"
 STORED = "gespeichert"
+# Settings every channel has, after the adapter's own: (key, label, choices). The language is the one
+# automatic answers are written in, and routing prefers editors with it as a skill when it is set.
+COMMON_SETTINGS = [("language", "Sprache des Kanals (automatische Antworten)",
+                    [("", "Deutsch (Standard)"), ("en", "Englisch")])]
 
 
 class ChannelForm(FlaskForm):
@@ -67,7 +71,10 @@ def build_form(adapter, teams, *, stored_credentials=(), settings: dict | None =
     for key, label in getattr(adapter, "credential_fields", []):
         fields[CREDENTIAL_PREFIX + key] = _credential_field(label, key in stored_credentials,
                                                             key in generated and not editing)
-    for key, label in getattr(adapter, "setting_fields", []):
+    for key, label, *choices in [*getattr(adapter, "setting_fields", []), *COMMON_SETTINGS]:
+        if choices:
+            fields[SETTING_PREFIX + key] = _choice_field(label, choices[0], (settings or {}).get(key))
+            continue
         checks = [Optional(), Length(max=500)] + ([_port] if key.endswith("_port") else [])
         fields[SETTING_PREFIX + key] = StringField(label, validators=checks)
     form_cls = type("AdapterChannelForm", (ChannelForm if editing else NewChannelForm,), fields)
@@ -76,6 +83,14 @@ def build_form(adapter, teams, *, stored_credentials=(), settings: dict | None =
     form = form_cls(data=data)
     form.team.choices = [(t.id, t.name) for t in teams]
     return form
+
+
+def _choice_field(label: str, choices: list[tuple[str, str]], stored) -> SelectField:
+    """A setting with fixed values; the first is the default. A value stored otherwise (CLI) stays selectable."""
+    options = list(choices)
+    if stored and str(stored) not in {value for value, _ in options}:
+        options.append((str(stored), str(stored)))
+    return SelectField(label, choices=options, default=options[0][0])
 
 
 def _credential_field(label: str, stored: bool, generated: bool) -> PasswordField:

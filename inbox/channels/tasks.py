@@ -72,7 +72,8 @@ def _process(event_id: int) -> None:
         log.exception("raw event %s of channel %s: adapter error", event.id, event.channel_id)
         event.status, event.error = "failed", f"Interner Fehler beim Verarbeiten: {exc.__class__.__name__}: {exc}"
         return
-    stored = [operations.ingest(event.channel, item, event.id) for item in result.messages]
+    stored = [operations.ingest(event.channel, item, event.id, received_at=event.received_at)
+              for item in result.messages]
     for status in result.statuses:
         apply_status(event.channel, status)
     event.status = "ignored" if result.empty else "processed"

@@ -1,4 +1,5 @@
-"""WhatsApp on the conversation page: the 24-hour window and sending an approved template."""
+"""Meta's private channels on the conversation page: the messaging window (WhatsApp, Messenger, Instagram,
+inbox/channels/window.py) and sending an approved WhatsApp template."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from wtforms import SelectField, SubmitField
 
 from inbox.accounts.access import STAFF, require_role, scoped_get, team_ids
 from inbox.audit.operations import record
-from inbox.channels.adapters.whatsapp import templates, window_end, window_open
+from inbox.channels.adapters.whatsapp import templates
 from inbox.conversations import operations
 from inbox.conversations.models import Conversation
 from inbox.extensions import db
 
 bp = Blueprint("whatsapp", __name__)
-PANEL = "channels/_whatsapp_window.html"
+PANEL = "channels/_messaging_window.html"
 
 
 class TemplateForm(FlaskForm):
@@ -39,11 +40,7 @@ def _show_panel(state) -> None:
 
 @bp.app_context_processor
 def _window_helpers() -> dict:
-    def whatsapp_window(conversation: Conversation) -> dict:
-        return {"open": window_open(conversation.last_inbound_at), "until": window_end(conversation.last_inbound_at),
-                "form": template_form(conversation.channel)}
-
-    return {"whatsapp_window": whatsapp_window}
+    return {"whatsapp_template_form": template_form}
 
 
 @bp.post("/conversations/<int:conversation_id>/whatsapp-vorlage")

@@ -11,6 +11,7 @@ from inbox.audit.operations import record
 from inbox.channels.adapters import get_adapter
 from inbox.channels.adapters.base import DeliveryError, DeliveryStatus, OutboundReply
 from inbox.conversations.models import Conversation, Message
+from inbox.conversations.queries import citizen_last_wrote
 from inbox.core import clock
 from inbox.extensions import db
 
@@ -42,7 +43,8 @@ def build_reply(message: Message) -> OutboundReply:
         recipient_email=contact.email, thread_key=conversation.thread_key,
         in_reply_to=last_in.external_id if last_in else "", subject=conversation.subject,
         is_public=message.is_public, message_id=message.id,
-        extra={"last_inbound_at": conversation.last_inbound_at,
+        # The window of Meta's private channels runs from when the citizen wrote, not when we received it.
+        extra={"last_inbound_at": citizen_last_wrote(conversation.id),
                "parent": last_in.parent_external_id if last_in else "",
                "attachments": list(message.attachments or [])},
     )

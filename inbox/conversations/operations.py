@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -13,8 +15,13 @@ from inbox.core import clock
 from inbox.extensions import db
 
 
-def ingest(channel: Channel, inbound: InboundMessage, raw_event_id: int | None = None) -> Message | None:
-    """Store one inbound message in its conversation; None if it was stored before."""
+def ingest(channel: Channel, inbound: InboundMessage, raw_event_id: int | None = None,
+           received_at: datetime | None = None) -> Message | None:
+    """Store one inbound message in its conversation; None if it was stored before.
+
+    received_at is when the raw event reached us: the message's time when the payload has none
+    (a re-processed event must not look as if the citizen had just written).
+    """
     if inbound.event != "message":
         return _apply_change(channel, inbound)
     for _attempt in range(2):
@@ -22,7 +29,7 @@ def ingest(channel: Channel, inbound: InboundMessage, raw_event_id: int | None =
             return None
         try:
             with db.session.begin_nested():
-                return _store(channel, inbound, raw_event_id)
+                return _store(channel, inbound, raw_event_id, received_at)
         except IntegrityError:
             continue  # a parallel worker stored the message or contact first; look again
     return None
@@ -33,7 +40,8 @@ def _existing(channel_id: int, external_id: str) -> Message | None:
                                                     Message.external_id == external_id))
 
 
-def _store(channel: Channel, inbound: InboundMessage, raw_event_id: int | None) -> Message:
+def _store(channel: Channel, inbound: InboundMessage, raw_event_id: int | None,
+           received_at: datetime | None) -> Message:
     contact = upsert_contact(channel, inbound)
     conversation = thread_for(channel, contact, inbound)
     now = clock.now()
@@ -41,7 +49,8 @@ def _store(channel: Channel, inbound: InboundMessage, raw_event_id: int | None) 
         organization_id=channel.organization_id, conversation_id=conversation.id, channel_id=channel.id,
         external_id=inbound.external_id, direction="in", text=inbound.text, html=inbound.html,
         attachments=inbound.attachments, is_public=inbound.is_public,
-        parent_external_id=inbound.parent_external_id, sent_at=inbound.sent_at or now, raw_event_id=raw_event_id,
+        parent_external_id=inbound.parent_external_id, sent_at=inbound.sent_at or received_at or now,
+        raw_event_id=raw_event_id,
     )
     db.session.add(message)
     conversation.last_activity_at = conversation.last_inbound_at = now

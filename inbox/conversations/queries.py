@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.orm import joinedload
 
 from inbox.accounts.models import Membership, User
 from inbox.audit.models import AuditEvent
+from inbox.channels.window import Window, applies, window_for
 from inbox.conversations.models import Conversation, Message, Note
+from inbox.core.types import UTCDateTime
 from inbox.extensions import db
 
 VIEWS = {
@@ -98,3 +100,23 @@ def names_by_id(user_ids: set[int]) -> dict[int, str]:
     if not user_ids:
         return {}
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+
+
+def citizen_last_wrote(conversation_id: int) -> datetime | None:
+    """When the citizen last wrote in the conversation, by the platform's timestamp of their message.
+
+    A timestamp later than when we stored the message counts as that moment: a payload's clock
+    must not hold a window open into the future.
+    """
+    written = case((Message.sent_at > Message.created_at, Message.created_at),
+                   else_=func.coalesce(Message.sent_at, Message.created_at))
+    return db.session.scalar(select(type_coerce(func.max(written), UTCDateTime))
+                             .where(Message.conversation_id == conversation_id, Message.direction == "in"))
+
+
+def window_of(conversation: Conversation) -> Window | None:
+    """The messaging window of a private Meta conversation (WhatsApp, Messenger, Instagram); None elsewhere."""
+    channel = conversation.channel
+    if not applies(channel.kind, conversation.thread_key):
+        return None
+    return window_for(channel, conversation.thread_key, citizen_last_wrote(conversation.id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from inbox.extensions import db
 from inbox.orgs.models import Team
 
 bp = Blueprint("conversations", __name__)
+log = logging.getLogger(__name__)
 # Templates other domains show on the conversation page (forwarding, routing), in this order.
 PANELS: list[str] = []
 
@@ -63,7 +66,11 @@ def _conversation(conversation_id: int) -> Conversation:
 @bp.get("/conversations/<int:conversation_id>")
 @require_role(*STAFF)
 def show(conversation_id: int):
-    conversation = _conversation(conversation_id)
+    return _page(_conversation(conversation_id))
+
+
+def _page(conversation: Conversation, reply_form: ReplyForm | None = None, status: int = 200):
+    """The conversation page; a refused reply comes back in reply_form, so the editor's text is not lost."""
     assign_form, move_form = AssignForm(), MoveForm()
     assign_form.assignee.choices = [(0, "– niemand –")] + [
         (u.id, u.name) for u in queries.staff_of(g.org_id, conversation.team_id)]
@@ -74,9 +81,10 @@ def show(conversation_id: int):
     history = queries.history(conversation)
     actor_ids = {h.item.detail.get(k) for h in history if h.kind == "event" for k in ("assignee_id", "previous_id")}
     return render_template("conversations/show.html", conversation=conversation, history=history,
-                           reply_form=ReplyForm(), note_form=NoteForm(), assign_form=assign_form,
-                           move_form=move_form, action_form=ActionForm(), conversation_panels=PANELS,
-                           user_names=queries.names_by_id({i for i in actor_ids if i}))
+                           reply_form=reply_form or ReplyForm(formdata=None), note_form=NoteForm(formdata=None),
+                           assign_form=assign_form, move_form=move_form, action_form=ActionForm(),
+                           conversation_panels=PANELS, window=queries.window_of(conversation),
+                           user_names=queries.names_by_id({i for i in actor_ids if i})), status
 
 
 def _back(conversation: Conversation, anchor: str = ""):
@@ -90,6 +98,12 @@ def reply(conversation_id: int):
     form = ReplyForm()
     if not form.validate_on_submit():
         return _invalid(form, conversation)
+    window = queries.window_of(conversation)
+    if window is not None and not window.free_text:
+        # Told before anything is queued: the platform would refuse it, and the reply would only fail later.
+        log.info("reply on conversation %s refused: %s window closed", conversation.id, window.kind)
+        flash(window.refusal, "error")
+        return _page(conversation, form, 409)
     operations.reply(conversation, current_user.id, form.text.data.strip())
     if conversation.assignee_id is None:
         operations.assign(conversation, current_user.id, reason="replied")

@@ -194,10 +194,10 @@ def test_one_broken_event_does_not_hold_back_the_others(app, create_org, create_
     db.session.commit()
     original = operations.ingest
 
-    def ingest(channel, item, raw_event_id):
+    def ingest(channel, item, *args, **kwargs):
         if item.external_id == "bad":
             raise RuntimeError("a bug in threading")
-        return original(channel, item, raw_event_id)
+        return original(channel, item, *args, **kwargs)
 
     monkeypatch.setattr(operations, "ingest", ingest)
     app.config["JOBS_RAISE"] = False

@@ -1,6 +1,6 @@
 """Facebook Page and Instagram: handshake, signature, documented payloads, Graph API replies."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from inbox.channels.adapters import get_adapter
 from inbox.channels.adapters.base import DeliveryError, OutboundReply
 from inbox.channels.models import RawEvent
 from inbox.conversations.models import Conversation, Message
+from inbox.core import clock
 from inbox.extensions import db
 from tests.channels.conftest import VERIFY_TOKEN, count, only
 from tests.fakeapi import Reply
@@ -19,6 +20,11 @@ IG = "17841405309211844"
 
 def messenger(*events, page=PAGE, obj="page"):
     return {"object": obj, "entry": [{"id": page, "time": 1458692752478, "messaging": list(events)}]}
+
+
+def recent_ms(hours_ago: float = 0) -> int:
+    """A Meta timestamp (milliseconds) of a message the citizen sent hours_ago before the test clock's now."""
+    return int((clock.now() - timedelta(hours=hours_ago)).timestamp() * 1000)
 
 
 def dm(mid, text, sender="6783812315", ts=1458692752478, **message):
@@ -188,7 +194,8 @@ def test_page_payload_on_an_instagram_channel_is_ignored(meta_post, meta_channel
 # --- sending -------------------------------------------------------------------------------------------------
 
 def _reply(**fields):
-    values = {"text": "Guten Tag!", "recipient_id": "6783812315", "thread_key": "dm:6783812315"}
+    values = {"text": "Guten Tag!", "recipient_id": "6783812315", "thread_key": "dm:6783812315",
+              "extra": {"last_inbound_at": clock.now() - timedelta(hours=1)}}
     values.update(fields)
     return OutboundReply(**values)
 
@@ -267,19 +274,21 @@ def test_facebook_comment_end_to_end(meta_post, meta_channel, fake_api, editor_r
 def test_messenger_end_to_end(meta_post, meta_channel, fake_api, editor_reply):
     channel = meta_channel("facebook", {"page_id": PAGE})
     fake_api.route("POST", f"/v21.0/{PAGE}/messages", {"recipient_id": "6783812315", "message_id": "m.out"})
-    meta_post(channel, messenger(dm("mid.in", "Ist das Bürgeramt heute offen?")))
+    meta_post(channel, messenger(dm("mid.in", "Ist das Bürgeramt heute offen?", ts=recent_ms())))
     editor_reply(only(Conversation), "Ja, bis 18 Uhr.")
     assert fake_api.received("POST", f"/v21.0/{PAGE}/messages")[0].json["recipient"] == {"id": "6783812315"}
     assert only(Message, direction="out").delivery_state == "sent"
 
 
 def test_instagram_dm_end_to_end(meta_post, meta_channel, fake_api, editor_reply):
-    channel = meta_channel("instagram", {"instagram_id": IG})
-    fake_api.route("POST", f"/v21.0/{IG}/messages", {"recipient_id": "1234567", "message_id": "aWd.out"})
-    meta_post(channel, messenger(dm("aWd.in", "Hallo", sender="1234567"), page=IG, obj="instagram"))
+    # Facebook Login (the default): the linked page's /messages edge with the Page token.
+    channel = meta_channel("instagram", {"instagram_id": IG, "page_id": PAGE})
+    fake_api.route("POST", f"/v21.0/{PAGE}/messages", {"recipient_id": "1234567", "message_id": "aWd.out"})
+    meta_post(channel, messenger(dm("aWd.in", "Hallo", sender="1234567", ts=recent_ms()), page=IG, obj="instagram"))
     editor_reply(only(Conversation), "Hallo zurück!")
-    sent = fake_api.received("POST", f"/v21.0/{IG}/messages")[0].json
+    sent = fake_api.received("POST", f"/v21.0/{PAGE}/messages")[0].json
     assert sent == {"recipient": {"id": "1234567"}, "message": {"text": "Hallo zurück!"}}
+    assert fake_api.received("POST", f"/v21.0/{IG}/messages") == []
     assert only(Message, direction="out").external_id == "aWd.out"
 
 
@@ -287,7 +296,7 @@ def test_failed_reply_shows_the_platform_reason(client, meta_post, meta_channel,
     channel = meta_channel("facebook", {"page_id": PAGE})
     fake_api.route("POST", f"/v21.0/{PAGE}/messages", Reply(400, {"error": {
         "message": "(#10) This message is sent outside of allowed window."}}))
-    meta_post(channel, messenger(dm("mid.in", "Hallo?")))
+    meta_post(channel, messenger(dm("mid.in", "Hallo?", ts=recent_ms())))
     conversation = only(Conversation)
     editor_reply(conversation, "Antwort")
     assert only(Message, direction="out").delivery_state == "failed"

@@ -32,7 +32,7 @@ def inbound(*messages, name="Karin Vogel"):
 
 
 def text_message(wamid="wamid.HBgLMQ==", body="Wann ist der Wertstoffhof geöffnet?", ts=None):
-    return {"from": WA_ID, "id": wamid, "timestamp": str(int((ts or NOW).timestamp())), "type": "text",
+    return {"from": WA_ID, "id": wamid, "timestamp": str(int((ts or clock.now()).timestamp())), "type": "text",
             "text": {"body": body}}
 
 
@@ -213,22 +213,29 @@ def test_page_shows_open_window_then_template_only(client, meta_post, wa_channel
     assert "Rückmeldung zu Ihrer Anfrage" in page
 
 
-def test_free_text_after_the_window_fails_visibly(client, meta_post, wa_channel, editor_reply, fake_api, frozen_now):
+def test_free_text_after_the_window_is_refused_before_queuing(client, meta_post, wa_channel, auth, create_user,
+                                                              fake_api, frozen_now):
     meta_post(wa_channel, inbound(text_message()))
+    conversation = only(Conversation)
+    auth.login(create_user(conversation.channel.team.organization, "editor"))
     clock.set_time(NOW + timedelta(hours=30))
-    editor_reply(only(Conversation), "Zu spät")
-    reply = only(Message, direction="out")
-    assert reply.delivery_state == "failed" and "24-Stunden-Fenster" in reply.delivery_error
+    response = client.post_form(f"/conversations/{conversation.id}/reply", {"text": "Zu spät"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Das 24-Stunden-Fenster ist geschlossen" in page and "nur eine freigegebene Vorlage" in page
+    assert "Zu spät</textarea>" in page  # the editor's text is kept for a template or a note
+    assert count(Message, direction="out") == 0
     assert fake_api.requests == []
 
 
-def test_template_is_sent_from_the_conversation_page(client, meta_post, wa_channel, editor_reply, fake_api,
+def test_template_is_sent_from_the_conversation_page(client, meta_post, wa_channel, auth, create_user, fake_api,
                                                      frozen_now):
     fake_api.route("POST", f"/v21.0/{NUMBER_ID}/messages", {"messages": [{"id": "wamid.tpl"}]})
     meta_post(wa_channel, inbound(text_message()))
     conversation = only(Conversation)
+    auth.login(create_user(conversation.channel.team.organization, "editor"))
     clock.set_time(NOW + timedelta(days=2))
-    editor_reply(conversation, "Zu spät")  # logs in; this free text fails
+    assert client.post_form(f"/conversations/{conversation.id}/reply", {"text": "Zu spät"}).status_code == 409
     response = client.post_form(f"/conversations/{conversation.id}/whatsapp-vorlage",
                                 {"template": "rueckmeldung_anfrage"})
     assert response.status_code == 303
@@ -240,7 +247,7 @@ def test_template_is_sent_from_the_conversation_page(client, meta_post, wa_chann
 
 
 def test_unknown_template_is_refused(client, meta_post, wa_channel, editor_reply, fake_api):
-    meta_post(wa_channel, inbound(text_message(ts=datetime.now(UTC))))
+    meta_post(wa_channel, inbound(text_message(ts=clock.now())))
     conversation = only(Conversation)
     editor_reply(conversation, "Hallo")
     response = client.post_form(f"/conversations/{conversation.id}/whatsapp-vorlage", {"template": "erfunden"},

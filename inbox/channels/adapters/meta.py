@@ -1,7 +1,13 @@
 """Facebook Page (Messenger, comments on page posts) and Instagram (direct messages, comments).
 
 Both come through Meta's webhooks: a GET handshake with the verify token, then POSTs signed
-with the app secret (X-Hub-Signature-256). Replies go out through the Graph API.
+with the app secret (X-Hub-Signature-256). Replies go out through the Graph API; direct
+messages only within the messaging window (inbox/channels/window.py).
+
+An Instagram account is connected one of two ways, and Meta documents a different send
+endpoint for each: with Facebook Login (the account linked to a Facebook Page, a Page token)
+on graph.facebook.com as /{page-id}/messages, with Instagram Login (an Instagram user token)
+on graph.instagram.com as /{instagram-user-id}/messages (or /me/messages).
 """
 
 from __future__ import annotations
@@ -29,10 +35,16 @@ from inbox.channels.adapters.common import (
     text,
     token,
 )
+from inbox.channels.window import HUMAN_AGENT_FIELDS, window_for
 from inbox.core.crypto import hmac_sha256_hex, signature_matches
 
 GRAPH = "https://graph.facebook.com/v21.0"
+INSTAGRAM_GRAPH = "https://graph.instagram.com/v21.0"
 META_CREDENTIALS = [("app_secret", "App-Geheimnis (App Secret)"), ("verify_token", "Verifizierungs-Token")]
+HUMAN_AGENT_SETTING = ("human_agent", "Berechtigung „Human Agent“ von Meta erteilt (Antworten bis 7 Tage)",
+                       [("", "Nein"), ("yes", "Ja")])
+LOGIN_TYPES = [("facebook", "Facebook-Login: Seiten-ID und Seiten-Zugriffstoken (Standard)"),
+               ("instagram", "Instagram-Login: Instagram-Zugriffstoken")]
 
 
 class MetaWebhook(ChannelAdapter):
@@ -86,11 +98,22 @@ class _PageAdapter(MetaWebhook, abc.ABC):
         bearer = token(channel)
         if reply.thread_key.startswith("post:"):
             return self.reply_to_comment(channel, bearer, _comment_target(reply))
-        account = (channel.settings or {}).get(self.account_setting) or "me"
+        window = window_for(channel, reply.thread_key, reply.extra.get("last_inbound_at"))
+        if not window.free_text:
+            raise DeliveryError(window.refusal, permanent=True)
         payload = {"recipient": {"id": reply.recipient_id}, "message": {"text": reply.text}}
-        payload.update(self.dm_extra)
-        answer = call("POST", f"{api_base(channel, GRAPH)}/{account}/messages", bearer, json=payload)
+        payload.update(HUMAN_AGENT_FIELDS if window.tagged else self.dm_extra)
+        answer = call("POST", self.messages_url(channel), bearer, json=payload)
         return _answer_id(answer, "message_id")
+
+    def graph(self, channel) -> str:
+        """The API the channel's token belongs to (the api_base setting overrides it)."""
+        return api_base(channel, GRAPH)
+
+    def messages_url(self, channel) -> str:
+        """Meta's Send API: /{page-id}/messages with a Page token (/me is the page the token is for)."""
+        page = (channel.settings or {}).get("page_id") or "me"
+        return f"{self.graph(channel)}/{page}/messages"
 
     @abc.abstractmethod
     def reply_to_comment(self, channel, bearer: str, target: tuple[str, str]) -> str:
@@ -98,7 +121,7 @@ class _PageAdapter(MetaWebhook, abc.ABC):
 
     def test_connection(self, channel) -> str:
         def check() -> str:
-            me = call("GET", f"{api_base(channel, GRAPH)}/me", token(channel), params={"fields": "id,name"})
+            me = call("GET", f"{self.graph(channel)}/me", token(channel), params={"fields": "id,name"})
             return f"Verbindung erfolgreich: {me.get('name') or me.get('username') or me.get('id', '')}"
 
         return connection_message(check)
@@ -113,7 +136,8 @@ class FacebookAdapter(_PageAdapter):
     comment_field = "feed"
     dm_extra = {"messaging_type": "RESPONSE"}
     credential_fields = META_CREDENTIALS + [("access_token", "Seiten-Zugriffstoken (Page Access Token)")]
-    setting_fields = [("page_id", "Seiten-ID"), ("api_base", "API-Adresse (Standard: Graph API v21.0)")]
+    setting_fields = [("page_id", "Seiten-ID"), HUMAN_AGENT_SETTING,
+                      ("api_base", "API-Adresse (Standard: Graph API v21.0)")]
 
     def comment(self, value: dict, own_id: str) -> InboundMessage | None:
         author = obj(value.get("from"))
@@ -132,7 +156,7 @@ class FacebookAdapter(_PageAdapter):
 
     def reply_to_comment(self, channel, bearer: str, target: tuple[str, str]) -> str:
         comment_id, text_ = target
-        answer = call("POST", f"{api_base(channel, GRAPH)}/{comment_id}/comments", bearer, json={"message": text_})
+        answer = call("POST", f"{self.graph(channel)}/{comment_id}/comments", bearer, json={"message": text_})
         return _answer_id(answer, "id")
 
 
@@ -143,8 +167,11 @@ class InstagramAdapter(_PageAdapter):
     webhook_object = "instagram"
     account_setting = "instagram_id"
     comment_field = "comments"
-    credential_fields = META_CREDENTIALS + [("access_token", "Zugriffstoken")]
-    setting_fields = [("instagram_id", "Instagram-Konto-ID"), ("api_base", "API-Adresse (Standard: Graph API v21.0)")]
+    credential_fields = META_CREDENTIALS + [
+        ("access_token", "Zugriffstoken (Seiten-Token bei Facebook-Login, Instagram-Token bei Instagram-Login)")]
+    setting_fields = [("login_type", "Anmeldeart", LOGIN_TYPES), ("instagram_id", "Instagram-Konto-ID"),
+                      ("page_id", "Seiten-ID der verknüpften Facebook-Seite (bei Facebook-Login)"), HUMAN_AGENT_SETTING,
+                      ("api_base", "API-Adresse (Standard: Graph API v21.0 der Anmeldeart)")]
 
     def comment(self, value: dict, own_id: str) -> InboundMessage | None:
         author = obj(value.get("from"))
@@ -159,8 +186,21 @@ class InstagramAdapter(_PageAdapter):
 
     def reply_to_comment(self, channel, bearer: str, target: tuple[str, str]) -> str:
         comment_id, text_ = target
-        answer = call("POST", f"{api_base(channel, GRAPH)}/{comment_id}/replies", bearer, json={"message": text_})
+        answer = call("POST", f"{self.graph(channel)}/{comment_id}/replies", bearer, json={"message": text_})
         return _answer_id(answer, "id")
+
+    def graph(self, channel) -> str:
+        return api_base(channel, INSTAGRAM_GRAPH if _instagram_login(channel) else GRAPH)
+
+    def messages_url(self, channel) -> str:
+        if _instagram_login(channel):
+            account = (channel.settings or {}).get("instagram_id") or "me"
+            return f"{self.graph(channel)}/{account}/messages"
+        return super().messages_url(channel)
+
+
+def _instagram_login(channel) -> bool:
+    return (channel.settings or {}).get("login_type") == "instagram"
 
 
 def _messaging(event: dict, own_id: str) -> InboundMessage | None:

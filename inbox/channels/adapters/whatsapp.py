@@ -1,13 +1,11 @@
 """WhatsApp Business Cloud API: messages and delivery statuses in, replies out.
 
 WhatsApp allows free text only within 24 hours of the citizen's last message (the customer
-service window); after that only an approved template may be sent. send() enforces this, so
-the rule holds whatever the UI shows.
+service window, inbox/channels/window.py); after that only an approved template may be sent.
+send() enforces this, so the rule holds whatever the UI shows.
 """
 
 from __future__ import annotations
-
-from datetime import datetime, timedelta
 
 from inbox.channels.adapters import register
 from inbox.channels.adapters.base import DeliveryError, DeliveryStatus, InboundMessage, ParseResult
@@ -23,23 +21,10 @@ from inbox.channels.adapters.common import (
 )
 from inbox.channels.adapters.common import text as text_of
 from inbox.channels.adapters.meta import GRAPH, META_CREDENTIALS, MetaWebhook
-from inbox.core import clock
+from inbox.channels.window import window_for
 
-WINDOW = timedelta(hours=24)
 MEDIA_TYPES = ("image", "document", "audio", "video", "sticker")
 STATES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": "failed"}
-WINDOW_CLOSED = ("WhatsApp: Das 24-Stunden-Fenster ist geschlossen – die letzte Nachricht der Person ist älter als "
-                 "24 Stunden. Es kann nur eine freigegebene Vorlage gesendet werden.")
-
-
-def window_end(last_inbound_at: datetime | None) -> datetime | None:
-    """Until when free text may be sent, or None if the citizen never wrote."""
-    return last_inbound_at + WINDOW if last_inbound_at else None
-
-
-def window_open(last_inbound_at: datetime | None) -> bool:
-    end = window_end(last_inbound_at)
-    return end is not None and clock.now() < end
 
 
 def templates(channel) -> list[dict]:
@@ -79,9 +64,10 @@ class WhatsAppAdapter(MetaWebhook):
         if template:
             payload.update(type="template",
                            template={"name": template["name"], "language": {"code": template["language"]}})
-        elif not window_open(reply.extra.get("last_inbound_at")):
-            raise DeliveryError(WINDOW_CLOSED, permanent=True)
         else:
+            window = window_for(channel, reply.thread_key, reply.extra.get("last_inbound_at"))
+            if not window.free_text:
+                raise DeliveryError(window.refusal, permanent=True)
             payload.update(type="text", text={"body": reply.text, "preview_url": False})
             if reply.in_reply_to:
                 payload["context"] = {"message_id": reply.in_reply_to}
