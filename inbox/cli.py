@@ -7,9 +7,10 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from inbox.cligroup import MitredenGroup
 from inbox.extensions import db
 
 
@@ -20,7 +21,8 @@ def _factory():
     return create_app({"DEMO": True} if demo else None)
 
 
-@click.group(cls=FlaskGroup, create_app=_factory, help="Mitreden: Posteingang und Dienstplan für Social-Media-Teams.")
+@click.group(cls=MitredenGroup, create_app=_factory,
+             help="Mitreden: Posteingang und Dienstplan für Social-Media-Teams.")
 def main():
     pass
 
