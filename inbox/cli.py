@@ -8,6 +8,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_migrate.cli import db as migration_commands
 from sqlalchemy import select
 
 from inbox.cligroup import MitredenGroup
@@ -25,6 +26,10 @@ def _factory():
              help="Mitreden: Posteingang und Dienstplan für Social-Media-Teams.")
 def main():
     pass
+
+
+# Flask-Migrate puts `db` on app.cli; here on the group itself, it is found without building the app.
+main.add_command(migration_commands, "db")
 
 
 @main.command()
