@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 
@@ -92,6 +93,17 @@ def worker(burst: bool):
 
         schedule_next()  # the periodic routing sweep; its slot-named job id keeps it single across workers
     SimpleWorker([queue], connection=jobs.redis_connection()).work(burst=burst, with_scheduler=True)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
+def serve(gunicorn_args):
+    """Serve the web app: gunicorn with config/gunicorn.conf.py (further arguments go to gunicorn)."""
+    from config import GUNICORN_FILE
+    from inbox import create_app
+
+    create_app()  # a missing SECRET_KEY or a bad setting is one line here, not a failing boot in every worker
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_FILE), *gunicorn_args])
 
 
 def _org(slug: str):
