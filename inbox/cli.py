@@ -74,25 +74,24 @@ def demo(host: str, port: int, no_serve: bool):
 @click.option("--burst", is_flag=True, help="Run until the queue is empty, then exit.")
 @with_appcontext
 def worker(burst: bool):
-    """Run an RQ worker (with the scheduler) for Mitreden's jobs."""
-    from rq import SimpleWorker
-
+    """Run an RQ worker (with the scheduler) for Mitreden's jobs; it waits out Redis outages."""
     from inbox import jobs
+    from inbox.routing.tasks import schedule_next
+    from inbox.worker import ReconnectingWorker
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in the web process.")
     jobs.set_worker_app(current_app._get_current_object())
-    # SimpleWorker runs jobs in this process: no fork per job, so the app and its pools are reused.
     queue = jobs.get_queue()
     if not burst:
         from inbox.channels.schedule import start_cron
 
         start_cron(current_app._get_current_object(), jobs.redis_connection(), queue.name)
-
-        from inbox.routing.tasks import schedule_next
-
         schedule_next()  # the periodic routing sweep; its slot-named job id keeps it single across workers
-    SimpleWorker([queue], connection=jobs.redis_connection()).work(burst=burst, with_scheduler=True)
+    # Jobs run in this process (no fork per job), so the app and its pools are reused. A Redis restarted
+    # without its data has lost the scheduled sweep: the worker schedules it again once Redis is back.
+    ReconnectingWorker([queue], connection=jobs.redis_connection(),
+                       on_reconnect=None if burst else schedule_next).work(burst=burst, with_scheduler=True)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

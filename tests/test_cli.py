@@ -119,7 +119,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess, text: str) -> Non
 def test_help_needs_no_secret_key():
     result = run_cli("--help", SECRET_KEY=None)
     assert result.returncode == 0 and result.stderr == ""
-    assert all(name in result.stdout for name in ("worker", "channels", "db"))
+    assert all(name in result.stdout for name in ("worker", "serve", "channels", "db"))
 
 
 def test_a_missing_secret_key_is_one_line(tmp_path):
