@@ -8,6 +8,8 @@ from copy import deepcopy
 from pathlib import Path
 
 DEFAULT_FILE = Path(__file__).with_name("default.toml")
+# What `mitreden serve` hands to gunicorn; shipped in the wheel beside the defaults.
+GUNICORN_FILE = Path(__file__).with_name("gunicorn.conf.py")
 
 # Environment variables that override one setting each: name -> (section, key).
 ENV_OVERRIDES = {

@@ -1,4 +1,4 @@
-"""gunicorn settings for Mitreden: `gunicorn -c config/gunicorn.conf.py`.
+"""gunicorn settings for Mitreden: `mitreden serve` (in a checkout also `gunicorn -c config/gunicorn.conf.py`).
 
 uvicorn workers (event loop, httptools parser) serving `inbox.asgi`: signed webhooks are
 answered on the event loop, where waiting for their shared commit costs nothing

@@ -13,15 +13,33 @@ from config import ConfigError, load_settings
 from inbox.core.crypto import derive_key
 from inbox.extensions import csrf, db, login_manager, migrate
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
 MIN_SECRET_BYTES = 32
 log = logging.getLogger(__name__)
+
+
+def resource_dir(name: str) -> Path:
+    """templates, static or migrations: inside the package once installed from the wheel, beside it in a checkout.
+
+    The checkout keeps them at its top (one folder per blueprint under templates/); setup.py maps them into
+    the inbox package of the wheel, where the checkout's top does not exist.
+    """
+    packaged = PACKAGE_DIR / name
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / name
+
+
+def _default_data_dir() -> Path:
+    # A checkout keeps the embedded database beside its code; an installed copy must not write into its
+    # site-packages (often not writable by the service user), so it uses ./data where it is started (README).
+    installed = (PACKAGE_DIR / "templates").is_dir()
+    return Path.cwd() / "data" if installed else PACKAGE_DIR.parent / "data"
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the application; nothing here connects to the database or Redis."""
     overrides = dict(overrides or {})
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app = Flask(__name__, template_folder=str(resource_dir("templates")),
+                static_folder=str(resource_dir("static")))
     _configure(app, overrides)
     _init_extensions(app)
     _register_blueprints(app)
@@ -35,7 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _data_dir(overrides: dict) -> Path:
-    path = Path(overrides.get("DATA_DIR") or os.environ.get("MITREDEN_DATA_DIR") or ROOT / "data")
+    path = Path(overrides.get("DATA_DIR") or os.environ.get("MITREDEN_DATA_DIR") or _default_data_dir())
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -98,7 +116,7 @@ def _init_extensions(app: Flask) -> None:
     from inbox import models  # noqa: F401  (registers every table on the metadata)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
+from flask_migrate.cli import db as migration_commands
 from sqlalchemy import select
 
+from inbox.cligroup import MitredenGroup
 from inbox.extensions import db
 
 
@@ -20,9 +23,14 @@ def _factory():
     return create_app({"DEMO": True} if demo else None)
 
 
-@click.group(cls=FlaskGroup, create_app=_factory, help="Mitreden: Posteingang und Dienstplan für Social-Media-Teams.")
+@click.group(cls=MitredenGroup, create_app=_factory,
+             help="Mitreden: Posteingang und Dienstplan für Social-Media-Teams.")
 def main():
     pass
+
+
+# Flask-Migrate puts `db` on app.cli; here on the group itself, it is found without building the app.
+main.add_command(migration_commands, "db")
 
 
 @main.command()
@@ -66,25 +74,35 @@ def demo(host: str, port: int, no_serve: bool):
 @click.option("--burst", is_flag=True, help="Run until the queue is empty, then exit.")
 @with_appcontext
 def worker(burst: bool):
-    """Run an RQ worker (with the scheduler) for Mitreden's jobs."""
-    from rq import SimpleWorker
-
+    """Run an RQ worker (with the scheduler) for Mitreden's jobs; it waits out Redis outages."""
     from inbox import jobs
+    from inbox.routing.tasks import schedule_next
+    from inbox.worker import ReconnectingWorker
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in the web process.")
     jobs.set_worker_app(current_app._get_current_object())
-    # SimpleWorker runs jobs in this process: no fork per job, so the app and its pools are reused.
     queue = jobs.get_queue()
     if not burst:
         from inbox.channels.schedule import start_cron
 
         start_cron(current_app._get_current_object(), jobs.redis_connection(), queue.name)
-
-        from inbox.routing.tasks import schedule_next
-
         schedule_next()  # the periodic routing sweep; its slot-named job id keeps it single across workers
-    SimpleWorker([queue], connection=jobs.redis_connection()).work(burst=burst, with_scheduler=True)
+    # Jobs run in this process (no fork per job), so the app and its pools are reused. A Redis restarted
+    # without its data has lost the scheduled sweep: the worker schedules it again once Redis is back.
+    ReconnectingWorker([queue], connection=jobs.redis_connection(),
+                       on_reconnect=None if burst else schedule_next).work(burst=burst, with_scheduler=True)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
+def serve(gunicorn_args):
+    """Serve the web app: gunicorn with config/gunicorn.conf.py (further arguments go to gunicorn)."""
+    from config import GUNICORN_FILE
+    from inbox import create_app
+
+    create_app()  # a missing SECRET_KEY or a bad setting is one line here, not a failing boot in every worker
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_FILE), *gunicorn_args])
 
 
 def _org(slug: str):

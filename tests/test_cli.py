@@ -100,3 +100,65 @@ def _wait_and_login(port: int) -> requests.Session:
         "csrf_token": token, "email": "redaktion@example.org", "password": "mitreden-demo"})
     assert response.status_code == 200 and response.url.endswith("/inbox")
     return session
+
+
+def run_cli(*args, **env) -> subprocess.CompletedProcess:
+    """The real `mitreden` command in a subprocess, with env on top of ours (a value of None removes it)."""
+    environ = dict(os.environ, PYTHONPATH=str(ROOT))
+    for name, value in env.items():
+        environ.pop(name, None) if value is None else environ.__setitem__(name, value)
+    return subprocess.run([MITREDEN, *args], env=environ, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, text: str) -> None:
+    assert result.returncode == 1, result
+    assert "Traceback (most recent call last)" not in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()], result.stderr
+    assert text in result.stderr
+
+
+def test_help_needs_no_secret_key():
+    result = run_cli("--help", SECRET_KEY=None)
+    assert result.returncode == 0 and result.stderr == ""
+    assert all(name in result.stdout for name in ("worker", "serve", "channels", "db"))
+
+
+def test_a_missing_secret_key_is_one_line(tmp_path):
+    result = run_cli("channels", "list", SECRET_KEY=None, MITREDEN_DATA_DIR=str(tmp_path))
+    assert_one_line_error(result, "Error: SECRET_KEY is not set.")
+
+
+def test_an_unreachable_database_is_one_line(tmp_path):
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/mitreden"
+    result = run_cli("channels", "list", SECRET_KEY="s", DATABASE_URL=url, MITREDEN_DATA_DIR=str(tmp_path))
+    assert_one_line_error(result, "Error: Datenbank nicht erreichbar: connection failed")
+
+
+def test_an_unmigrated_database_is_one_line_with_what_to_do(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = run_cli("channels", "list", SECRET_KEY="s", DATABASE_URL=url, MITREDEN_DATA_DIR=str(tmp_path))
+    assert_one_line_error(result, "Datenbankfehler: no such table: channel (ist `mitreden db upgrade` gelaufen?)")
+
+
+def test_a_wrong_encryption_key_is_one_line(app, database_url, create_org, create_channel):
+    channel = create_channel(create_org(), slug="kontakt-essen")
+    result = run_cli("channels", "test", channel.slug, SECRET_KEY="a different key", DATABASE_URL=database_url,
+                     MITREDEN_DATA_DIR=app.config["DATA_DIR"])
+    assert_one_line_error(result, "Error: Kanal-Zugangsdaten lassen sich nicht entschlüsseln: "
+                                  "MITREDEN_ENCRYPTION_KEY passt nicht")
+
+
+def test_an_unreachable_redis_is_one_line(tmp_path):
+    result = run_cli("worker", "--burst", SECRET_KEY="s", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+                     MITREDEN_DATA_DIR=str(tmp_path))
+    assert_one_line_error(result, "Error: Redis nicht erreichbar: Error 111 connecting to 127.0.0.1")
+
+
+def test_an_unexpected_error_is_one_line_with_the_way_to_its_traceback(tmp_path):
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("")
+    result = run_cli("channels", "list", SECRET_KEY="s", MITREDEN_DATA_DIR=str(not_a_folder))
+    assert_one_line_error(result, "Error: Unerwarteter Fehler: FileExistsError: ")
+    assert "(MITREDEN_DEBUG=1 zeigt den Traceback)" in result.stderr
+    debug = run_cli("channels", "list", SECRET_KEY="s", MITREDEN_DATA_DIR=str(not_a_folder), MITREDEN_DEBUG="1")
+    assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
