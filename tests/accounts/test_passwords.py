@@ -47,15 +47,14 @@ def test_the_list_is_shipped_with_german_passwords(app):
     assert {"passwort", "hallo123", "123456", "schalke04", "qwertz"} <= listed
 
 
-def test_admins_see_why_a_new_members_password_is_refused(client, auth, create_org, create_user):
-    from inbox.extensions import db
-    from inbox.orgs.operations import create_department
+def test_the_command_line_says_why_a_password_is_refused(app, create_org):
+    """Accounts are created on the command line (the department page no longer creates them)."""
+    from inbox.cli import main
 
     org = create_org()
-    department = create_department(org, "Ordnungsamt", "32")
-    db.session.commit()
-    auth.login(create_user(org, "admin"))
-    response = client.post_form(f"/admin/departments/{department.id}/members",
-                                {"email": "neu@example.org", "name": "Nina Neu", "password": "passwort123"})
-    assert response.status_code == 400
-    assert "zu leicht zu erraten" in response.get_data(as_text=True)
+    result = app.test_cli_runner().invoke(main, ["users", "create", "neu@example.org", "--name", "Nina Neu",
+                                                 "--org", org.slug, "--role", "editor"],
+                                          input="passwort123\npasswort123\n")
+    assert result.exit_code != 0
+    assert "zu leicht zu erraten" in result.output
+    assert "Traceback" not in result.output
