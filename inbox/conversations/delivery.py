@@ -85,12 +85,21 @@ def send(message: Message) -> timedelta | None:
             return _unanswered(message, exc)
         return _failed(message, exc)
     except Exception as exc:  # noqa: BLE001
+        if _job_timed_out(exc):
+            # RQ ended the job during the platform call: the platform may have the reply, so it is looked up.
+            return _unanswered(message, DeliveryError("Zeitlimit des Auftrags überschritten", uncertain=True))
         # An adapter bug must not leave the reply "sending" for ever: it shows as failed and can be retried.
         log.exception("sending message %s failed unexpectedly", message.id)
         return _failed(message, DeliveryError(f"Interner Fehler beim Senden ({exc.__class__.__name__})",
                                               permanent=True))
     mark_sent(message, external_id)
     return None
+
+
+def _job_timed_out(exc: Exception) -> bool:
+    from rq.timeouts import JobTimeoutException  # here, not at the top: web processes load no RQ
+
+    return isinstance(exc, JobTimeoutException)
 
 
 def mark_sent(message: Message, external_id: str, **detail) -> None:

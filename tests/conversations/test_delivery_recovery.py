@@ -229,3 +229,18 @@ def test_a_platform_that_keeps_failing_the_lookup_leaves_the_reply_unclear_in_th
     assert len(fake_api.received("GET", "/api/v1/accounts/verify_credentials")) == len(delivery.BACKOFF)
     assert fake_api.received("POST", "/api/v1/statuses") == []
     assert fresh(message).delivery_state == "unclear"
+
+
+def test_a_job_ended_by_rq_during_the_platform_call_is_looked_up_not_failed(client, chat, editor, fakechat,
+                                                                              monkeypatch):
+    from rq.timeouts import JobTimeoutException
+
+    def stopped(channel, reply):
+        raise JobTimeoutException("Task exceeded maximum timeout value (180 seconds)")
+
+    monkeypatch.setattr(fakechat, "send", stopped)
+    client.post_form(f"/conversations/{chat.id}/reply", {"text": "Ja, ab 9 Uhr."})
+    page = page_of(client, chat)
+    assert delivery_shown(page) == ["wird gesendet: Zeitlimit des Auftrags überschritten – es wird geprüft, ob die "
+                                    "Antwort angekommen ist"]
+    assert "Erneut senden" not in page
