@@ -69,7 +69,7 @@ class BlueskyAdapter(ChannelAdapter):
             return _xrpc(channel, "POST", "com.atproto.repo.createRecord", json={**body, "rkey": rkey}).json()["uri"]
         except DeliveryError:
             # Sent before (its answer lost): the record key is taken and the create refused. That post is ours.
-            if found := _own_post(channel, rkey):
+            if found := _own_post(channel, rkey, reply.text):
                 return found
             raise
 
@@ -78,7 +78,7 @@ class BlueskyAdapter(ChannelAdapter):
         rkey = record_key(reply)
         if not rkey:
             return super().find_delivered(channel, reply)
-        return _own_post(channel, rkey, quiet=False)
+        return _own_post(channel, rkey, reply.text, quiet=False)
 
     def test_connection(self, channel) -> str:
         def check():
@@ -100,15 +100,17 @@ def record_key(reply) -> str:
     return "".join(TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))
 
 
-def _own_post(channel, rkey: str, *, quiet: bool = True) -> str | None:
-    """The URI of our post under rkey, or None when there is none (quiet: also when looking failed)."""
+def _own_post(channel, rkey: str, text: str, *, quiet: bool = True) -> str | None:
+    """The URI of our post with this text under rkey, or None when there is none (quiet: also when looking
+    failed). The text is compared too, so that no other post could ever pass for this reply."""
     params = {"repo": _session(channel)["did"], "collection": "app.bsky.feed.post", "rkey": rkey}
     try:
-        return _xrpc(channel, "GET", "com.atproto.repo.getRecord", params=params).json()["uri"]
+        found = _xrpc(channel, "GET", "com.atproto.repo.getRecord", params=params).json()
     except DeliveryError as exc:
         if quiet or "RecordNotFound" in str(exc):
             return None
         raise
+    return found.get("uri") if (found.get("value") or {}).get("text") == text else None
 
 
 def _fetch_newer(channel, last, seen: set[str]) -> list[dict]:
