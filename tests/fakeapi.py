@@ -82,8 +82,11 @@ class FakeAPI:
                     if key != "Content-Type":
                         self.send_header(key, value)
                 self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped waiting (its read timeout, or it was killed)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import requests
+from urllib3.exceptions import ProtocolError
 
 from inbox.channels.adapters.base import DeliveryError
 
@@ -43,6 +44,17 @@ def check(response: requests.Response) -> requests.Response:
     raise DeliveryError(reason, permanent=True)
 
 
+def may_have_arrived(exc: requests.RequestException) -> bool:
+    """True when the request reached the platform but its answer did not reach us.
+
+    A read timeout, a connection the platform dropped after taking the request, or an answer cut off:
+    the platform may have acted on it. A refused connection or a connect timeout sent nothing.
+    """
+    if isinstance(exc, requests.ReadTimeout | requests.exceptions.ChunkedEncodingError):
+        return True
+    return isinstance(exc, requests.ConnectionError) and bool(exc.args) and isinstance(exc.args[0], ProtocolError)
+
+
 def request(method: str, url: str, **kwargs) -> requests.Response:
     """One API call; network errors are passing errors, HTTP errors as check() says."""
     kwargs.setdefault("timeout", TIMEOUT)
@@ -50,5 +62,8 @@ def request(method: str, url: str, **kwargs) -> requests.Response:
         response = requests.request(method, url, **kwargs)
     except requests.RequestException as exc:
         log.info("%s %s failed: %s", method, url, exc)
-        raise DeliveryError(f"Netzwerkfehler: {exc.__class__.__name__}") from exc
+        # Reading twice is harmless; a POST without an answer may have posted, so it must not be repeated blindly.
+        uncertain = method.upper() not in ("GET", "HEAD") and may_have_arrived(exc)
+        what = "Keine Antwort der Plattform" if uncertain else "Netzwerkfehler"
+        raise DeliveryError(f"{what}: {exc.__class__.__name__}", uncertain=uncertain) from exc
     return check(response)

@@ -63,8 +63,14 @@ class Conversation(OrgScoped, Timestamped, db.Model):
 
 
 class Message(OrgScoped, Timestamped, db.Model):
-    # Platforms retry deliveries; this constraint is what makes ingest idempotent.
-    __table_args__ = (UniqueConstraint("channel_id", "external_id"),)
+    __table_args__ = (
+        # Platforms retry deliveries; this constraint is what makes ingest idempotent.
+        UniqueConstraint("channel_id", "external_id"),
+        # The periodic check's question: replies on their way past their deadline. Only those are in it.
+        Index("ix_message_delivery_deadline", "delivery_deadline",
+              postgresql_where=text("delivery_deadline IS NOT NULL"),
+              sqlite_where=text("delivery_deadline IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
@@ -81,6 +87,9 @@ class Message(OrgScoped, Timestamped, db.Model):
     delivery_state: Mapped[str] = mapped_column(String(16), default="")
     delivery_error: Mapped[str] = mapped_column(Text, default="")
     delivery_attempts: Mapped[int] = mapped_column(default=0)
+    # While a reply is queued, retrying or sending: by when that step must be over, else the periodic check
+    # takes it up (a dead worker, a lost job, a platform that never answered). None once the outcome is known.
+    delivery_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     raw_event_id: Mapped[int | None] = mapped_column(ForeignKey("raw_event.id", ondelete="SET NULL"))
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

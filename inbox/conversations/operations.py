@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from inbox.audit.operations import record
 from inbox.channels.adapters.base import InboundMessage
 from inbox.channels.models import Channel
+from inbox.conversations import delivery
 from inbox.conversations.models import Contact, Conversation, Message, Note
 from inbox.core import clock
 from inbox.extensions import db
@@ -116,20 +117,17 @@ def _apply_change(channel: Channel, inbound: InboundMessage) -> Message | None:
 
 
 def reply(conversation: Conversation, author_id: int, text: str) -> Message:
-    from inbox.conversations.tasks import deliver_message
-    from inbox.jobs import enqueue
-
     now = clock.now()
     message = Message(organization_id=conversation.organization_id, conversation_id=conversation.id,
                       channel_id=conversation.channel_id, direction="out", author_id=author_id, text=text,
-                      is_public=_last_inbound_public(conversation), delivery_state="queued", sent_at=now)
+                      is_public=_last_inbound_public(conversation), sent_at=now)
     db.session.add(message)
     conversation.last_activity_at = now
     if conversation.first_response_at is None:
         conversation.first_response_at = now
     db.session.flush()
     record(conversation.organization_id, "message.replied", message, conversation_id=conversation.id)
-    enqueue(deliver_message, message.id)
+    delivery.queue(message)
     return message
 
 
@@ -140,16 +138,17 @@ def _last_inbound_public(conversation: Conversation) -> bool:
     ))
 
 
-def retry_delivery(message: Message) -> None:
-    from inbox.conversations.tasks import deliver_message
-    from inbox.jobs import enqueue
+RETRYABLE = ("failed", "unclear")
 
-    if message.delivery_state != "failed":
-        raise ValueError("only a failed reply can be sent again")
-    message.delivery_state, message.delivery_error = "queued", ""
-    db.session.flush()
-    record(message.organization_id, "message.retry", message, conversation_id=message.conversation_id)
-    enqueue(deliver_message, message.id)
+
+def retry_delivery(message: Message) -> None:
+    """Send a failed reply again, or an unclear one the editor found missing on the platform."""
+    if message.delivery_state not in RETRYABLE:
+        raise ValueError("only a failed or unclear reply can be sent again")
+    previous = message.delivery_state
+    delivery.queue(message)
+    record(message.organization_id, "message.retry", message, conversation_id=message.conversation_id,
+           previous=previous)
 
 
 def add_note(conversation: Conversation, author_id: int, text: str) -> Note:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from inbox.accounts.access import STAFF, has_role, require_role, scoped_get, team_ids
 from inbox.channels.models import Channel
-from inbox.conversations import operations, queries
+from inbox.conversations import operations, queries, recovery
 from inbox.conversations.forms import ActionForm, AssignForm, MoveForm, NoteForm, ReplyForm
 from inbox.conversations.models import Conversation, Message
 from inbox.core.web import flash_form_errors
@@ -182,11 +182,25 @@ def move(conversation_id: int):
 def retry(message_id: int):
     message = scoped_get(Message, message_id)
     conversation = _conversation(message.conversation_id)
-    if not ActionForm().validate_on_submit() or message.delivery_state != "failed":
+    if not ActionForm().validate_on_submit() or message.delivery_state not in operations.RETRYABLE:
         abort(400)
     operations.retry_delivery(message)
     db.session.commit()
     flash("Die Antwort wird erneut gesendet.", "success")
+    return _back(conversation)
+
+
+@bp.post("/messages/<int:message_id>/mark-sent")
+@require_role(*STAFF)
+def mark_sent(message_id: int):
+    """The editor found an unclear reply on the platform: it counts as sent, nothing is sent again."""
+    message = scoped_get(Message, message_id)
+    conversation = _conversation(message.conversation_id)
+    if not ActionForm().validate_on_submit() or message.delivery_state != "unclear":
+        abort(400)
+    recovery.confirm_sent(message)
+    db.session.commit()
+    flash("Die Antwort ist als gesendet markiert.", "success")
     return _back(conversation)
 
 

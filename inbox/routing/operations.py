@@ -109,18 +109,17 @@ def acknowledge(conversation: Conversation, state: TeamState) -> Message | None:
 
 
 def _automatic_message(conversation: Conversation, text: str) -> Message:
-    from inbox.conversations.tasks import deliver_message
-    from inbox.jobs import enqueue
+    from inbox.conversations import delivery
 
     public = db.session.scalar(select(Message.is_public).where(Message.conversation_id == conversation.id,
                                                                Message.direction == "in")
                                .order_by(Message.id.desc()).limit(1))
     message = Message(organization_id=conversation.organization_id, conversation_id=conversation.id,
                       channel_id=conversation.channel_id, direction="out", author_id=None, text=text,
-                      is_public=bool(public), delivery_state="queued", sent_at=clock.now())
+                      is_public=bool(public), sent_at=clock.now())
     db.session.add(message)
     db.session.flush()
-    enqueue(deliver_message, message.id)
+    delivery.queue(message)
     return message
 
 

@@ -65,10 +65,12 @@ def start_demo_thread(app: Flask, interval: float | None = None) -> threading.Th
         while not stop.wait(seconds):
             with app.app_context():
                 try:
+                    from inbox.jobs import run_ready
                     from inbox.periodic import run_all
 
                     run_all()
                     db.session.commit()
+                    run_ready()  # without Redis the jobs the pass queued (replies to check, events) run here
                 except Exception:
                     db.session.rollback()
                     log.exception("routing sweep failed")

@@ -15,12 +15,22 @@ class PayloadError(Exception):
 
 
 class DeliveryError(Exception):
-    """Sending failed. permanent=True stops retries (expired token, 4xx); retry_after in seconds."""
+    """Sending failed. permanent=True stops retries (expired token, 4xx); retry_after in seconds.
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+    uncertain=True: the request went out but no answer came back (read timeout, dropped connection),
+    so the platform may have posted the reply; it is looked up, not blindly sent again.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None,
+                 uncertain: bool = False):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.uncertain = uncertain
+
+
+class CannotTell(Exception):
+    """The platform offers no way to find out whether a reply we sent has arrived."""
 
 
 @dataclass
@@ -106,6 +116,12 @@ class ChannelAdapter:
         """Send reply; returns the platform's id for it. Raises DeliveryError."""
         raise DeliveryError(f"{self.label or self.kind}: Antworten über diesen Kanal sind nicht möglich",
                             permanent=True)
+
+    def find_delivered(self, channel, reply: OutboundReply) -> str | None:
+        """After a send whose outcome we never learned: the platform's id of the reply if it arrived, None if
+        it certainly did not (then it is sent again, with the same idempotency key). Raises CannotTell where
+        the platform does not let us look, DeliveryError when looking failed."""
+        raise CannotTell(f"{self.label or self.kind} lässt nicht nachsehen, ob eine Antwort angekommen ist")
 
     def test_connection(self, channel) -> str:
         return "Keine Verbindung nötig"

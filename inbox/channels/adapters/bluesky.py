@@ -2,7 +2,8 @@
 
 Session: com.atproto.server.createSession (handle + app password), refreshed with refreshSession.
 Inbound: app.bsky.notification.listNotifications (newest first; its cursor pages to older ones).
-Outbound: com.atproto.repo.createRecord of an app.bsky.feed.post with reply.root and reply.parent.
+Outbound: com.atproto.repo.createRecord of an app.bsky.feed.post with reply.root and reply.parent, under a
+record key derived from our message, so a post sent twice is refused the second time; getRecord finds it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ PAGE_SIZE = 50
 MAX_PAGES = 20
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, as the AT Protocol's TIDs use
 # Sessions live in the worker process; a new process logs in again (createSession).
 _sessions: dict[tuple, dict] = {}
 _sessions_lock = threading.Lock()
@@ -60,7 +62,23 @@ class BlueskyAdapter(ChannelAdapter):
         record = {"$type": "app.bsky.feed.post", "text": reply.text, "reply": refs, "langs": ["de"],
                   "createdAt": clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")}
         body = {"repo": session["did"], "collection": "app.bsky.feed.post", "record": record}
-        return _xrpc(channel, "POST", "com.atproto.repo.createRecord", json=body).json()["uri"]
+        rkey = record_key(reply)
+        if not rkey:
+            return _xrpc(channel, "POST", "com.atproto.repo.createRecord", json=body).json()["uri"]
+        try:
+            return _xrpc(channel, "POST", "com.atproto.repo.createRecord", json={**body, "rkey": rkey}).json()["uri"]
+        except DeliveryError:
+            # Sent before (its answer lost): the record key is taken and the create refused. That post is ours.
+            if found := _own_post(channel, rkey, reply.text):
+                return found
+            raise
+
+    def find_delivered(self, channel, reply) -> str | None:
+        """Our post under the reply's own record key, if it exists; without a key we cannot tell."""
+        rkey = record_key(reply)
+        if not rkey:
+            return super().find_delivered(channel, reply)
+        return _own_post(channel, rkey, reply.text, quiet=False)
 
     def test_connection(self, channel) -> str:
         def check():
@@ -69,6 +87,30 @@ class BlueskyAdapter(ChannelAdapter):
             return f"Verbunden als @{_session(channel)['handle']}"
 
         return connection_message(check)
+
+
+def record_key(reply) -> str:
+    """The reply's post's record key, the same on every attempt: a TID (as app.bsky.feed.post requires) of the
+    time the editor wrote it, its clock bits from our message id. A second create with it is refused."""
+    created_at = reply.extra.get("created_at")
+    if not reply.message_id or created_at is None:
+        return ""
+    micros = int(created_at.timestamp()) * 1_000_000 + created_at.microsecond
+    value = (micros & ((1 << 53) - 1)) << 10 | reply.message_id % 1024
+    return "".join(TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))
+
+
+def _own_post(channel, rkey: str, text: str, *, quiet: bool = True) -> str | None:
+    """The URI of our post with this text under rkey, or None when there is none (quiet: also when looking
+    failed). The text is compared too, so that no other post could ever pass for this reply."""
+    params = {"repo": _session(channel)["did"], "collection": "app.bsky.feed.post", "rkey": rkey}
+    try:
+        found = _xrpc(channel, "GET", "com.atproto.repo.getRecord", params=params).json()
+    except DeliveryError as exc:
+        if quiet or "RecordNotFound" in str(exc):
+            return None
+        raise
+    return found.get("uri") if (found.get("value") or {}).get("text") == text else None
 
 
 def _fetch_newer(channel, last, seen: set[str]) -> list[dict]:

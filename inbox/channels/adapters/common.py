@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from inbox.channels import http
 from inbox.channels.adapters.base import DeliveryError, PayloadError
@@ -50,6 +50,17 @@ def from_iso(value) -> datetime | None:
     except ValueError:
         return None
     return moment.astimezone(UTC) if moment.tzinfo else None
+
+
+# Our clock and the platform's differ a little; a lookup for a reply accepts posts made this much "before" it.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def posted_since_written(value, reply) -> bool:
+    """Whether a post's time on the platform (ISO 8601) is not before our reply was written."""
+    written = reply.extra.get("created_at")
+    moment = from_iso(value)
+    return written is None or (moment is not None and moment >= written - CLOCK_SKEW)
 
 
 def api_base(channel, default: str = "") -> str:

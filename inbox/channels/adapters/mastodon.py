@@ -1,23 +1,37 @@
 """Mastodon: mentions of the city's account (public and direct) are polled; replies are statuses.
 
 API: GET /api/v1/notifications?types[]=mention (newest first; since_id and max_id page through
-everything newer than the cursor), POST /api/v1/statuses with in_reply_to_id and visibility.
+everything newer than the cursor), POST /api/v1/statuses with in_reply_to_id and visibility and an
+Idempotency-Key; after a lost answer GET /api/v1/statuses/:id/context shows whether our reply is there.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from inbox.channels import http, known
 from inbox.channels.adapters import register
 from inbox.channels.adapters.base import ChannelAdapter, DeliveryError, InboundMessage, ParseResult, PayloadError
-from inbox.channels.adapters.common import api_base, connection_message, credential, from_iso, id_order, load_object
+from inbox.channels.adapters.common import (
+    api_base,
+    connection_message,
+    credential,
+    dicts,
+    from_iso,
+    id_order,
+    load_object,
+    obj,
+    posted_since_written,
+)
+from inbox.channels.adapters.common import text as text_of
 from inbox.channels.htmltext import html_to_text
 
 PAGE_SIZE = 40
 MAX_PAGES = 25
 PUBLIC_VISIBILITIES = ("public", "unlisted")
 DEFAULT_MAX_CHARS = 500
+LEADING_MENTIONS = re.compile(r"^(?:@[\w.-]+(?:@[\w.-]+)?\s+)+")
 
 
 @register
@@ -45,8 +59,7 @@ class MastodonAdapter(ChannelAdapter):
         return ParseResult(messages=[_message(channel, status)])
 
     def send(self, channel, reply) -> str:
-        acct = reply.recipient_handle.lstrip("@")
-        text = reply.text if not acct or reply.text.startswith(f"@{acct}") else f"@{acct} {reply.text}"
+        text = _status_text(reply)
         limit = int((channel.settings or {}).get("max_chars") or DEFAULT_MAX_CHARS)
         if len(text) > limit:
             raise DeliveryError(f"Die Antwort ist {len(text)} Zeichen lang; Mastodon erlaubt hier {limit}.",
@@ -58,6 +71,24 @@ class MastodonAdapter(ChannelAdapter):
         response = http.request("POST", f"{api_base(channel)}/api/v1/statuses", json=payload, headers=headers)
         return str(response.json()["id"])
 
+    def find_delivered(self, channel, reply) -> str | None:
+        """Our status with the reply's text among the answers to the citizen's status (or among our latest),
+        one we do not hold for another reply. Not found, it is sent again: the Idempotency-Key still guards
+        the hour Mastodon remembers it."""
+        own = str(http.request("GET", f"{api_base(channel)}/api/v1/accounts/verify_credentials",
+                               headers=_auth(channel)).json()["id"])
+        if reply.in_reply_to:
+            context = http.request("GET", f"{api_base(channel)}/api/v1/statuses/{reply.in_reply_to}/context",
+                                   headers=_auth(channel)).json()
+            statuses = dicts(obj(context).get("descendants"))
+        else:
+            statuses = dicts(http.request("GET", f"{api_base(channel)}/api/v1/accounts/{own}/statuses",
+                                          params={"limit": PAGE_SIZE}, headers=_auth(channel)).json())
+        wanted = _bare_text(_status_text(reply))
+        ours = [str(st["id"]) for st in statuses if st.get("id") and _is_our_reply(st, own, reply, wanted)]
+        held = known.stored_ids(channel, ours)
+        return next((status_id for status_id in ours if status_id not in held), None)
+
     def test_connection(self, channel) -> str:
         def check():
             account = http.request("GET", f"{api_base(channel)}/api/v1/accounts/verify_credentials",
@@ -65,6 +96,24 @@ class MastodonAdapter(ChannelAdapter):
             return f"Verbunden als @{account['acct']}"
 
         return connection_message(check)
+
+
+def _is_our_reply(status: dict, own: str, reply, wanted: str) -> bool:
+    return (str(obj(status.get("account")).get("id")) == own
+            and str(status.get("in_reply_to_id") or "") == reply.in_reply_to
+            and posted_since_written(status.get("created_at"), reply)
+            and _bare_text(html_to_text(text_of(status.get("content")))) == wanted)
+
+
+def _status_text(reply) -> str:
+    """The status we post: the editor's text, addressed to the citizen."""
+    acct = reply.recipient_handle.lstrip("@")
+    return reply.text if not acct or reply.text.startswith(f"@{acct}") else f"@{acct} {reply.text}"
+
+
+def _bare_text(text: str) -> str:
+    """Text without its leading mentions and with plain spaces: Mastodon shows a remote @user@host as @user."""
+    return " ".join(LEADING_MENTIONS.sub("", text.strip()).split())
 
 
 def _auth(channel) -> dict:

@@ -16,8 +16,10 @@ import abc
 
 from flask import Response
 
+from inbox.channels import known
 from inbox.channels.adapters import register
 from inbox.channels.adapters.base import (
+    CannotTell,
     ChannelAdapter,
     DeliveryError,
     InboundMessage,
@@ -32,6 +34,7 @@ from inbox.channels.adapters.common import (
     from_epoch,
     load_object,
     obj,
+    posted_since_written,
     text,
     token,
 )
@@ -40,6 +43,8 @@ from inbox.core.crypto import hmac_sha256_hex, signature_matches
 
 GRAPH = "https://graph.facebook.com/v21.0"
 INSTAGRAM_GRAPH = "https://graph.instagram.com/v21.0"
+LOOKUP_PAGE_SIZE = 100
+LOOKUP_PAGES = 10  # pages of a comment's replies read to find a reply whose answer was lost
 META_CREDENTIALS = [("app_secret", "App-Geheimnis (App Secret)"), ("verify_token", "Verifizierungs-Token")]
 HUMAN_AGENT_SETTING = ("human_agent", "Berechtigung „Human Agent“ von Meta erteilt (Antworten bis 7 Tage)",
                        [("", "Nein"), ("yes", "Ja")])
@@ -73,6 +78,8 @@ class _PageAdapter(MetaWebhook, abc.ABC):
     account_setting = ""
     comment_field = ""
     dm_extra: dict = {}
+    # Where a comment's replies are listed, and their text and time fields: (edge, text, time).
+    replies_lookup: tuple[str, str, str] = ("", "", "")
 
     def parse(self, channel, body: bytes, content_type: str) -> ParseResult:
         data = load_object(body)
@@ -119,6 +126,13 @@ class _PageAdapter(MetaWebhook, abc.ABC):
     def reply_to_comment(self, channel, bearer: str, target: tuple[str, str]) -> str:
         """Post the reply under the comment; returns the platform's id of the reply."""
 
+    def find_delivered(self, channel, reply) -> str | None:
+        """A comment reply: ours among the replies to the comment answered. Direct messages: we cannot tell."""
+        own = str((channel.settings or {}).get(self.account_setting) or "")
+        if not reply.thread_key.startswith("post:") or not own:
+            return super().find_delivered(channel, reply)
+        return _find_comment_reply(channel, self.graph(channel), self.replies_lookup, own, reply)
+
     def test_connection(self, channel) -> str:
         def check() -> str:
             me = call("GET", f"{self.graph(channel)}/me", token(channel), params={"fields": "id,name"})
@@ -135,6 +149,7 @@ class FacebookAdapter(_PageAdapter):
     account_setting = "page_id"
     comment_field = "feed"
     dm_extra = {"messaging_type": "RESPONSE"}
+    replies_lookup = ("comments", "message", "created_time")
     credential_fields = META_CREDENTIALS + [("access_token", "Seiten-Zugriffstoken (Page Access Token)")]
     setting_fields = [("page_id", "Seiten-ID"), HUMAN_AGENT_SETTING,
                       ("api_base", "API-Adresse (Standard: Graph API v21.0)")]
@@ -167,6 +182,7 @@ class InstagramAdapter(_PageAdapter):
     webhook_object = "instagram"
     account_setting = "instagram_id"
     comment_field = "comments"
+    replies_lookup = ("replies", "text", "timestamp")
     credential_fields = META_CREDENTIALS + [
         ("access_token", "Zugriffstoken (Seiten-Token bei Facebook-Login, Instagram-Token bei Instagram-Login)")]
     setting_fields = [("login_type", "Anmeldeart", LOGIN_TYPES), ("instagram_id", "Instagram-Konto-ID"),
@@ -238,6 +254,28 @@ def _comment_target(reply) -> tuple[str, str]:
     if not target:
         raise DeliveryError("Kein Kommentar zum Beantworten gefunden", permanent=True)
     return target, reply.text
+
+
+def _find_comment_reply(channel, graph: str, lookup: tuple[str, str, str], own: str, reply) -> str | None:
+    """Our reply with this text under the comment, posted since the editor wrote it, not one we hold already."""
+    edge, text_field, time_field = lookup
+    target, wanted = _comment_target(reply)
+    url = f"{graph}/{target}/{edge}"
+    params = {"fields": f"id,{text_field},{time_field},from", "limit": LOOKUP_PAGE_SIZE}
+    for _page in range(LOOKUP_PAGES):
+        page = call("GET", url, token(channel), params=params)
+        ours = [str(item["id"]) for item in dicts(page.get("data")) if item.get("id")
+                and str(obj(item.get("from")).get("id", "")) == own
+                and text(item.get(text_field)).strip() == wanted.strip()
+                and posted_since_written(item.get(time_field), reply)]
+        held = known.stored_ids(channel, ours)
+        if found := next((reply_id for reply_id in ours if reply_id not in held), None):
+            return found
+        after = obj(obj(page.get("paging")).get("cursors")).get("after")
+        if not obj(page.get("paging")).get("next") or not after:
+            return None
+        params = {**params, "after": after}
+    raise CannotTell("zu viele Antworten unter dem Kommentar, um nachzusehen")
 
 
 def _answer_id(answer: dict, key: str) -> str:

@@ -4,7 +4,8 @@ Inbound: GET /youtube/v3/commentThreads?part=snippet,replies&allThreadsRelatedTo
 (newest threads first); a thread with more replies than the answer carries is completed with
 GET /youtube/v3/comments?parentId=.... Outbound: POST /youtube/v3/comments?part=snippet with
 snippet.parentId (the thread's top-level comment) and snippet.textOriginal; OAuth access token,
-renewed with the refresh token when Google answers 401.
+renewed with the refresh token when Google answers 401. After a lost answer, the thread's replies
+(comments?parentId=...) show whether ours is there; YouTube takes no idempotency key.
 """
 
 from __future__ import annotations
@@ -12,10 +13,17 @@ from __future__ import annotations
 import json
 import threading
 
-from inbox.channels import http
+from inbox.channels import http, known
 from inbox.channels.adapters import register
-from inbox.channels.adapters.base import ChannelAdapter, DeliveryError, InboundMessage, ParseResult, PayloadError
-from inbox.channels.adapters.common import api_base, connection_message, from_iso, load_object
+from inbox.channels.adapters.base import (
+    CannotTell,
+    ChannelAdapter,
+    DeliveryError,
+    InboundMessage,
+    ParseResult,
+    PayloadError,
+)
+from inbox.channels.adapters.common import api_base, connection_message, from_iso, load_object, posted_since_written
 from inbox.channels.htmltext import html_to_text
 from inbox.core import clock
 
@@ -24,6 +32,7 @@ DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token"
 PAGE_SIZE = 100
 DEFAULT_MAX_PAGES = 3
 MAX_TEXT = 10000
+LOOKUP_PAGES = 10  # pages of a thread's replies read to find a reply whose answer was lost
 _tokens: dict[tuple, str] = {}
 _tokens_lock = threading.Lock()
 
@@ -70,6 +79,25 @@ class YouTubeAdapter(ChannelAdapter):
                          write=True)
         return str(response.json()["id"])
 
+    def find_delivered(self, channel, reply) -> str | None:
+        """Our comment with the reply's text among the thread's replies, posted since the editor wrote it and not
+        one we hold for another reply (textOriginal is shown to its author, which we are)."""
+        parent = reply.extra.get("parent") or reply.thread_key or reply.in_reply_to
+        own = _own_channel_id(channel)
+        if not parent or not own:
+            return super().find_delivered(channel, reply)
+        params = {"part": "snippet", "parentId": parent, "maxResults": PAGE_SIZE, "textFormat": "plainText"}
+        for _page in range(LOOKUP_PAGES):
+            data = _call(channel, "GET", "/youtube/v3/comments", params=params).json()
+            ours = [c["id"] for c in data.get("items") or [] if c.get("id") and _is_our_reply(c, own, reply)]
+            held = known.stored_ids(channel, ours)
+            if found := next((comment_id for comment_id in ours if comment_id not in held), None):
+                return found
+            if not data.get("nextPageToken"):
+                return None
+            params = {**params, "pageToken": data["nextPageToken"]}
+        raise CannotTell("YouTube: zu viele Antworten im Kommentar-Thread, um nachzusehen")
+
     def test_connection(self, channel) -> str:
         def check():
             params = {"part": "snippet", "id": _own_channel_id(channel)}
@@ -79,6 +107,13 @@ class YouTubeAdapter(ChannelAdapter):
             return f"Verbunden mit dem Kanal „{items[0]['snippet']['title']}“"
 
         return connection_message(check)
+
+
+def _is_our_reply(comment: dict, own: str, reply) -> bool:
+    snippet = comment.get("snippet") or {}
+    return ((snippet.get("authorChannelId") or {}).get("value") == own
+            and (snippet.get("textOriginal") or "").strip() == reply.text.strip()
+            and posted_since_written(snippet.get("publishedAt"), reply))
 
 
 def _own_channel_id(channel) -> str:
