@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .rules import fmt_day
+from .rules import ONE_DAY, fmt_day
 
 if TYPE_CHECKING:  # the model needs OR-Tools, which only the solver's process should load
     from .model import Key, RotaModel
@@ -83,9 +83,14 @@ def _cause(rm: RotaModel, chosen: set[Key], editor, day: dt.date, code: str) -> 
 
 
 def _rest_blocked(rm: RotaModel, chosen: set[Key], editor_id, day: dt.date, code: str) -> bool:
-    for (d1, c1), (d2, c2) in rm.rest_conflicts:
-        if (d2, c2) == (day, code) and (editor_id, d1, c1) in chosen:
-            return True
-        if (d1, c1) == (day, code) and (editor_id, d2, c2) in chosen:
-            return True
-    return False
+    before, after = day - ONE_DAY, day + ONE_DAY
+    if any(code in rm.conflicts_after(before, c) for c in _codes(rm, chosen, editor_id, before)):
+        return True
+    return bool(rm.conflicts_after(day, code) & set(_codes(rm, chosen, editor_id, after)))
+
+
+def _codes(rm: RotaModel, chosen: set[Key], editor_id, day: dt.date) -> list[str]:
+    """Shifts the editor works that day in the plan, or in the fixed context outside the period."""
+    if rm.inside(day):
+        return [c for c in rm.templates if (editor_id, day, c) in chosen]
+    return [rm.fixed[editor_id][day]] if day in rm.fixed.get(editor_id, {}) else []
