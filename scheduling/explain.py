@@ -47,9 +47,14 @@ def shortfalls(rm: RotaModel, chosen: set[Key]) -> tuple[list[Shortfall], list[S
         present = sum((e.id, day, code) in chosen for e in rm.editors)
         if present < needed:
             under.append(Shortfall(day, code, needed, present, reason(rm, chosen, day, code)))
-        elif present > needed:
+        elif present > needed and (day, code) not in rm.optional:
             over.append(Shortfall(day, code, needed, present, "mehr Personen eingeplant als nötig"))
-    return under, over
+    for (day, code), needed in sorted(rm.unlawful.items()):
+        under.append(Shortfall(day, code, needed, 0, UNLAWFUL))
+    return sorted(under, key=lambda s: (s.date, s.template)), over
+
+
+UNLAWFUL = "der Dienst selbst verstößt gegen das ArbZG (zu lang ohne Rechtsgrundlage nach § 7 oder zu kurze Pause)"
 
 
 def reason(rm: RotaModel, chosen: set[Key], day: dt.date, code: str) -> str:

@@ -60,6 +60,10 @@ class Goals:
             self.pricing.append(lambda v, p=present, n=needed, o=surplus:
                                 w.understaffed * max(0, n - v(p)) + o * max(0, v(p) - n))
 
+        lost = w.understaffed * sum(n for (day, _), n in self.unlawful.items() if not self.frozen(day))
+        self.primary.append(lost)
+        self.pricing.append(lambda v: lost)
+
     def cost(self, value) -> int:
         """Real penalty of a plan, from the assignments only (``value`` is a solver's ``value``)."""
         def val(expr):

@@ -44,9 +44,10 @@ class RotaModel(Goals):
         self.m = cp_model.CpModel()
         self.days = days_between(problem.first, problem.last)
         self.templates = {t.code: t for t in problem.model.templates if _lawful(t, problem.rules)}
-        self.need = {(d.date, d.template): d.needed
-                     for d in demand(problem.calendar, problem.model, problem.first, problem.last)
-                     if d.template in self.templates}
+        wanted = demand(problem.calendar, problem.model, problem.first, problem.last)
+        self.need = {(d.date, d.template): d.needed for d in wanted if d.template in self.templates}
+        # Demanded shifts of a template that breaks the law by itself stay empty and are reported short.
+        self.unlawful = {(d.date, d.template): d.needed for d in wanted if d.template not in self.templates}
         self.optional = {k for k in optional_slots(problem.calendar, problem.model, problem.first, problem.last)
                          if k[1] in self.templates}
         context = problem.context
