@@ -51,7 +51,8 @@ class _Plan:
             return False
         self.on[(e.id, day)] = code  # judge the day as worked, then take it back
         try:
-            return self._runs_ok(e, day) and self._sundays_ok(e, day) and self._minutes_ok(e, day, code)
+            return (self._runs_ok(e, day) and self._sundays_ok(e, day) and self._weekends_ok(e, day)
+                    and self._minutes_ok(e, day, code))
         finally:
             del self.on[(e.id, day)]
 
@@ -87,6 +88,12 @@ class _Plan:
                 if sum(1 for d in sundays if self.code(e.id, d)) > len(sundays) - due:
                     return False
         return True
+
+    def _weekends_ok(self, e: Editor, day: dt.date) -> bool:
+        if e.limits.max_weekends is None or day.weekday() < 5:
+            return True
+        saturdays = {d - dt.timedelta(days=d.weekday() - 5) for (i, d) in self.on if i == e.id and d.weekday() >= 5}
+        return len(saturdays) <= e.limits.max_weekends
 
     def _minutes_ok(self, e: Editor, day: dt.date, code: str) -> bool:
         if e.limits.max_minutes is not None and self.load[e.id] + self.rm.templates[code].work_minutes > \

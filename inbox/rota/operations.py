@@ -212,3 +212,16 @@ def set_rota_rules(team: Team, sequences: list[list[str]], long_shift_basis: str
     record(team.organization_id, "team.rota_rules_changed", row, team_id=team.id, sequences=len(sequences),
            long_shifts=bool(row.long_shift_basis))
     return row
+
+
+def set_optional_templates(team: Team, codes: set[str]) -> None:
+    """Templates the team may plan on their day types even where no headcount is demanded."""
+    changed = []
+    for row in adapter.ensure_templates(team):
+        if row.optional != (row.code in codes):
+            row.optional = row.code in codes
+            changed.append(row)
+    db.session.flush()
+    for row in changed:
+        record(team.organization_id, "team.template_optional", row, team_id=team.id, code=row.code,
+               optional=row.optional)

@@ -138,3 +138,16 @@ def test_objective_is_the_real_cost_of_the_plan():
     assert result.objective == least_cost(problem, result.rota)
     assert result.best_bound <= result.objective and result.gap == pytest.approx(
         (result.objective - result.best_bound) / result.objective)
+
+
+def test_interchangeable_editors_are_ordered_by_minutes():
+    twins = [Editor(i, f"Person {i}", 20.0) for i in range(1, 5)]
+    odd = Editor(5, "Pia", 30.0)
+    problem = RotaProblem(CAL, MODEL, [*twins, odd], dt.date(2026, 5, 4), dt.date(2026, 5, 17),
+                          wishes=[Wish(4, dt.date(2026, 5, 6), None, 3)])
+    rm = RotaModel(problem, problem.editors, False)
+    assert [[e.id for e in g] for g in rm.interchangeable()] == [[1, 2, 3]]  # 4 has a wish, 5 another contract
+    result = solve(problem, time_limit=3)
+    minutes = [sum(MODEL.template(a.template).work_minutes for a in result.rota.of_editor(i)) for i in (1, 2, 3)]
+    assert minutes == sorted(minutes, reverse=True)
+    assert validate(result.rota, problem.editors, CAL) == []
