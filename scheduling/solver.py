@@ -140,7 +140,7 @@ DEFAULT_PARAMS: Mapping[str, object] = {"extra_subsolvers": ["max_lp_sym"]}
 
 
 def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, progress: Progress | None = None,
-          params: Mapping[str, object] | None = None, hint: bool = True) -> SolveResult:
+          params: Mapping[str, object] | None = None, hint: bool | None = None) -> SolveResult:
     """Plan the problem's period.
 
     One CP-SAT search on the weighted sum of all penalties (see :class:`~scheduling.goals.Weights`);
@@ -154,7 +154,8 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
         progress: Called as ``progress(objective, elapsed_seconds)`` for every improving plan.
         params: Extra ``CpSolverParameters`` fields (e.g. ``{"symmetry_level": 2}``) for tuning.
         hint: Seed the search with a starting plan (:func:`scheduling.start.starting_plan`: the published
-            rota when re-planning, completed day by day within rest, runs and working time).
+            rota when re-planning, completed day by day within rest, runs and working time). ``None``
+            (default) seeds re-plans only: measured, the hint slowed fresh plans down (docs/scheduling.md).
 
     Returns:
         The plan and its figures; when no plan was found, ``rota`` is ``None`` and ``explanation`` says
@@ -163,7 +164,7 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
     started = time.perf_counter()
     rm = RotaModel(problem, problem.editors, problem.headcount_hard).build()
     watcher = _Watcher(rm, started, progress)
-    if hint:
+    if hint or (hint is None and problem.published is not None):
         _add_hint(rm, starting_plan(rm))
     left = _left(time_limit, started)
     if left <= 0:

@@ -26,6 +26,7 @@ class _Plan:
         self.load = {e.id: 0 for e in rm.editors}
         self.weeks = {d: week for week in full_weeks(rm.p.first, rm.p.last) for d in week}
         self.sundays = sunday_windows(rm.known, (rm.p.first, rm.p.last))
+        self.today: dt.date | None = None  # the day the first pass plans; later days are still open
 
     def code(self, editor_id, day: dt.date) -> str | None:
         if self.rm.inside(day):
@@ -72,8 +73,8 @@ class _Plan:
                 if days[0] < self.rm.known[0] or days[-1] > self.rm.known[1]:
                     continue
                 # A later day still to be planned is free so far but may yet be worked: it does not count as free.
-                undecided = any(want == FREE and self.rm.inside(d) and d > day for want, d in zip(pattern, days,
-                                                                                                   strict=True))
+                undecided = self.today is not None and any(want == FREE and self.rm.inside(d) and d > self.today
+                                                           for want, d in zip(pattern, days, strict=True))
                 if not undecided and sequence_matches(pattern, [self.code(e.id, d) for d in days]):
                     return False
         return True
@@ -117,12 +118,14 @@ def starting_plan(rm: RotaModel) -> set[Key]:
     for day in rm.days:
         if rm.frozen(day):
             continue
+        plan.today = day
         for code in sorted(rm.templates, key=lambda c: rm.templates[c].start):
             wanted = rm.need.get((day, code), 0)
             candidates = [e for e in rm.editors if plan.fits(e, day, code)]
             candidates.sort(key=lambda e: ((e.id, day, code) not in published, plan.load[e.id] / target[e.id]))
             for e in candidates[:wanted]:
                 plan.add(e, day, code)
+    plan.today = None
     _top_up(rm, plan)
     return plan.chosen
 
