@@ -60,9 +60,11 @@ class RotaModel(Goals):
                 self.fixed[a.editor_id][a.date] = a.template
         self.all_templates = {**(context.templates if context else {}), **problem.model.by_code}
         self.x: dict[Key, cp_model.IntVar] = {}
+        self.by_day: dict[tuple[EditorId, dt.date], list[cp_model.IntVar]] = {}  # looked up for every rule
         self.of: dict[EditorId, dict[Key, cp_model.IntVar]] = {e.id: {} for e in self.editors}
         self.slack: dict[tuple[dt.date, str], tuple[cp_model.IntVar, cp_model.IntVar]] = {}
         self.weekend: dict[tuple[EditorId, dt.date], cp_model.IntVar] = {}
+        self._windows: dict[int, list[list[dt.date]]] = {}
         self._conflicts: dict[tuple[dt.date, str], frozenset[str]] = {}
         self.primary: list = []  # headcount and changes to the published rota: planned first
         self.soft: list = []  # fairness, hours and wishes
@@ -110,6 +112,7 @@ class RotaModel(Goals):
 
     def _new(self, key: Key) -> cp_model.IntVar:
         var = self.x[key] = self.of[key[0]][key] = self.m.new_bool_var(f"x{key}")
+        self.by_day.setdefault(key[:2], []).append(var)
         return var
 
     def _eligible(self, editor: Editor, day: dt.date, template: ShiftTemplate) -> bool:
@@ -117,7 +120,7 @@ class RotaModel(Goals):
 
     def shifts(self, editor_id: EditorId, day: dt.date) -> list[cp_model.IntVar]:
         """Shift variables of one editor on one day."""
-        return [v for c in self.templates if (v := self.x.get((editor_id, day, c))) is not None]
+        return self.by_day.get((editor_id, day), [])
 
     def work(self, editor_id: EditorId, day: dt.date):
         """1 if the editor works that day (linear expression over planned days, 0 elsewhere)."""
@@ -140,9 +143,11 @@ class RotaModel(Goals):
 
     def windows(self, length: int) -> list[list[dt.date]]:
         """Runs of ``length`` known days that share a day with the period."""
-        span = (length - 1) * ONE_DAY
-        return [days_between(d, d + span) for d in days_between(self.known[0], self.known[1] - span)
-                if self.touches(d, d + span)]
+        if length not in self._windows:
+            span = (length - 1) * ONE_DAY
+            starts = days_between(self.known[0], self.known[1] - span)
+            self._windows[length] = [days_between(d, d + span) for d in starts if self.touches(d, d + span)]
+        return self._windows[length]
 
     def _at_most(self, terms: Sequence[Terms], most: int) -> None:
         """Sum of terms <= most. When the context alone already exceeds it, the period may not add to it."""

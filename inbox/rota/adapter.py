@@ -241,7 +241,8 @@ def context_for(row: Rota, model: sch.ShiftModel) -> sch.Rota | None:
     months = [_shift(row.year, row.month, -i) for i in range(1, back + 1)]
     after = [_shift(row.year, row.month, i) for i in range(1, CONTEXT_MONTHS_AFTER + 1)]
     published = {(r.year, r.month): r for r in db.session.scalars(
-        select(Rota).where(Rota.team_id == row.team_id, Rota.status == "published", Rota.id != row.id))}
+        select(Rota).where(Rota.team_id == row.team_id, Rota.status == "published", Rota.id != row.id,
+                           Rota.year.between(row.year - 1, row.year + 1)))}
     chain = _adjoining(months, published) + _adjoining(after, published)
     if not chain:
         return None
