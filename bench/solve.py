@@ -1,14 +1,17 @@
-"""Benchmark the rota solver on a realistic December for growing teams.
+"""Benchmark the rota solver on a realistic December for growing teams, and on a family of generated instances.
 
 Usage:
     python bench/solve.py                      # 8, 12, 20, 40 editors, 2 workers, 10 s limit
     python bench/solve.py --sizes 20 --tune    # compare worker counts and parameters for one size
+    python bench/solve.py --family --limit 60  # generated: 2-5 shift types, 14/28 days, 8-40 editors, tight/loose
+    python bench/solve.py --family --types 3 --days 28 --editors 20 --demand tight --params '{"symmetry_level": 4}'
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import sys
 import time
@@ -20,12 +23,15 @@ from scheduling import (  # noqa: E402
     Absence,
     AbsenceKind,
     BusinessCalendar,
+    DayType,
     Editor,
     EditorLimits,
     Override,
     Rota,
     RotaProblem,
     ShiftModel,
+    ShiftTemplate,
+    WeeklyHours,
     Wish,
     on_shift,
     solve,
@@ -139,13 +145,92 @@ def lookup_rates(cal: BusinessCalendar, rota: Rota, calls: int = 50_000, rounds:
     return f"lookups ({calls:,} random instants in the month, {rounds} rounds): " + ", ".join(parts)
 
 
+# --- the generated family -----------------------------------------------------------------------
+
+WORK, ALL = (DayType.WORKDAY,), tuple(DayType)
+OFF = (DayType.WEEKEND, DayType.HOLIDAY)
+#: Shift types by count: day shifts first, then a night and a middle shift (24/7 service from 4 types on).
+FAMILY_TEMPLATES = {
+    2: [("F", "07:00-14:30", ALL, False), ("S", "14:30-22:00", ALL, True)],
+    3: [("F", "07:00-14:30", WORK, False), ("S", "14:30-22:00", WORK, True), ("T", "09:00-17:00", OFF, False)],
+    4: [("F", "06:00-14:00", ALL, False), ("S", "14:00-22:00", ALL, True), ("N", "22:00-06:00", ALL, True),
+        ("T", "09:00-17:00", OFF, False)],
+    5: [("F", "06:00-14:00", ALL, False), ("S", "14:00-22:00", ALL, True), ("N", "22:00-06:00", ALL, True),
+        ("T", "09:00-17:00", OFF, False), ("M", "10:00-18:30", WORK, False)],
+}
+FIRST_DAY = dt.date(2027, 3, 1)  # a Monday; 28 days reach over the clock change on 28 March
+
+
+def family_problem(types: int, days: int, editors: int, tight: bool) -> RotaProblem:
+    """One generated instance: demand at ~95 % (tight) or ~70 % (loose) of the team's contract capacity,
+    3-4 wishes per editor (days off, shifts wanted and not wanted), mixed contracts and some limits."""
+    rng = random.Random(f"{types}-{days}-{editors}-{tight}")
+    hours = "00:00-24:00" if types >= 4 else "07:00-22:00"
+    calendar = BusinessCalendar(WeeklyHours.simple(hours, "00:00-24:00" if types >= 4 else "09:00-17:00"), "NW")
+    templates = tuple(ShiftTemplate.parse(c, c, h, kinds, late=late) for c, h, kinds, late in FAMILY_TEMPLATES[types])
+    team = []
+    for i in range(1, editors + 1):
+        contract = 30.0 if i % 4 == 3 else 20.0 if i % 5 == 4 else 39.0
+        limits = EditorLimits(max_shifts={"S": 8} if i % 3 == 0 else {}, max_weekends=2 if i % 6 == 1 else None)
+        team.append(Editor(i, f"Redakteur {i}", contract, limits=limits))
+    per_day = sum(e.contract_hours_week for e in team) / 7 / 7.5 * (0.95 if tight else 0.7)
+    headcount = {}
+    for kind in DayType:
+        usable = [t for t in templates if kind in t.day_types]
+        share = per_day * (1.0 if kind is DayType.WORKDAY else 0.6)
+        for t in usable:
+            headcount[(t.code, kind)] = max(1, round(share / len(usable)))
+    wishes = []
+    for e in team:
+        for _ in range(rng.randint(3, 4)):
+            day = FIRST_DAY + dt.timedelta(days=rng.randrange(days))
+            code = rng.choice([t.code for t in templates if calendar.day_type(day) in t.day_types] or [None])
+            kind = rng.random()
+            wishes.append(Wish(e.id, day, None if kind < 0.4 else code, rng.randint(1, 5), avoid=kind > 0.7))
+    return RotaProblem(calendar, ShiftModel(templates, headcount), team, FIRST_DAY,
+                       FIRST_DAY + dt.timedelta(days=days - 1), wishes=wishes)
+
+
+FAMILY_HEADER = (f"{'types':>5} {'days':>4} {'editors':>7} {'demand':>6} {'status':>8} {'objective':>10} "
+                 f"{'bound':>10} {'gap %':>6} {'first s':>7} {'<1% s':>7} {'total s':>7} {'viol':>4}")
+
+
+def family(args) -> None:
+    params = json.loads(args.params) if args.params else None
+    print(f"Generated family, limit {args.limit:g} s, {args.workers} workers, params {params or 'default'}")
+    print(FAMILY_HEADER)
+    for types in args.types:
+        for days in args.days:
+            for size in args.editors:
+                for demand in args.demand:
+                    p = family_problem(types, days, size, demand == "tight")
+                    r = solve(p, time_limit=args.limit, workers=args.workers, params=params)
+                    viol = len(validate(r.rota, p.editors, p.calendar, p.absences)) if r.rota else "-"
+                    print(f"{types:>5} {days:>4} {size:>7} {demand:>6} {r.status:>8} {_num(r.objective):>10} "
+                          f"{_num(r.best_bound):>10} {_num(r.gap, 100, 2):>6} {_num(r.time_to_first, 1, 2):>7} "
+                          f"{_num(r.time_to_1pct, 1, 2):>7} {r.wall_time:>7.2f} {viol:>4}", flush=True)
+
+
+def _num(value: float | None, factor: float = 1, digits: int = 0) -> str:
+    return "-" if value is None else f"{value * factor:.{digits}f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 12, 20, 40])
     parser.add_argument("--limit", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--tune", action="store_true", help="compare worker counts and solver parameters")
+    parser.add_argument("--family", action="store_true", help="run the generated family instead of December")
+    parser.add_argument("--types", type=int, nargs="+", default=[2, 3, 4, 5])
+    parser.add_argument("--days", type=int, nargs="+", default=[14, 28])
+    parser.add_argument("--editors", type=int, nargs="+", default=[8, 20, 40])
+    parser.add_argument("--demand", nargs="+", default=["tight", "loose"], choices=["tight", "loose"])
+    parser.add_argument("--params", help="extra CP-SAT parameters as JSON, e.g. '{\"symmetry_level\": 4}'")
     args = parser.parse_args()
+    if args.family:
+        family(args)
+        return
     print(f"December {YEAR}, Essen hours, NW holidays, limit {args.limit:.0f} s, {args.workers} workers")
     print(HEADER)
     last = None

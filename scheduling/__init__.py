@@ -5,11 +5,12 @@ Pure Python on top of ``holidays``, ``ortools`` and ``icalendar``; plain datacla
 
 import importlib
 
+from .checks import validate
 from .explain import Shortfall
 from .holidays_de import STATES, holiday_name, state_holidays
 from .hours import BusinessCalendar, DayType, Override, TimeSlot, WeeklyHours, parse_slots
 from .ical import rota_to_ical
-from .rules import Absence, AbsenceKind, Editor, EditorLimits, Rules, Violation, Wish, validate
+from .rules import ANY, FREE, Absence, AbsenceKind, Editor, EditorLimits, Rules, Violation, Wish
 from .shifts import (
     Assignment,
     CoverageGap,
@@ -21,20 +22,21 @@ from .shifts import (
     demand,
     month_range,
     on_shift,
+    optional_slots,
     required_break,
 )
 
 __all__ = [
-    "STATES", "Absence", "AbsenceKind", "Assignment", "BusinessCalendar", "CoverageGap", "DayType", "Demand",
-    "Editor", "EditorLimits", "Override", "Rota", "RotaProblem", "Rules", "ShiftModel", "ShiftTemplate",
+    "ANY", "FREE", "STATES", "Absence", "AbsenceKind", "Assignment", "BusinessCalendar", "CoverageGap", "DayType",
+    "Demand", "Editor", "EditorLimits", "Override", "Rota", "RotaProblem", "Rules", "ShiftModel", "ShiftTemplate",
     "Shortfall", "SolveResult", "TimeSlot", "Violation", "Weights", "WeeklyHours", "Wish", "coverage_gaps",
-    "demand", "holiday_name", "month_range", "on_shift", "parse_slots", "required_break", "rota_to_ical", "solve",
-    "state_holidays", "validate",
+    "demand", "holiday_name", "month_range", "on_shift", "optional_slots", "parse_slots", "required_break",
+    "rota_to_ical", "solve", "state_holidays", "validate",
 ]
 
 # The solver's names load OR-Tools (and with it numpy and pandas) on first use: every web and RQ process
 # imports this package for service hours and shifts, and only the process that plans a rota needs the solver.
-_LAZY = {"Weights": ".model", "RotaProblem": ".solver", "SolveResult": ".solver", "solve": ".solver"}
+_LAZY = {"Weights": ".goals", "RotaProblem": ".solver", "SolveResult": ".solver", "solve": ".solver"}
 
 
 def __getattr__(name: str):

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .rules import fmt_day
+from .rules import ONE_DAY, fmt_day
 
 if TYPE_CHECKING:  # the model needs OR-Tools, which only the solver's process should load
     from .model import Key, RotaModel
@@ -47,9 +47,14 @@ def shortfalls(rm: RotaModel, chosen: set[Key]) -> tuple[list[Shortfall], list[S
         present = sum((e.id, day, code) in chosen for e in rm.editors)
         if present < needed:
             under.append(Shortfall(day, code, needed, present, reason(rm, chosen, day, code)))
-        elif present > needed:
+        elif present > needed and (day, code) not in rm.optional:
             over.append(Shortfall(day, code, needed, present, "mehr Personen eingeplant als nötig"))
-    return under, over
+    for (day, code), needed in sorted(rm.unlawful.items()):
+        under.append(Shortfall(day, code, needed, 0, UNLAWFUL))
+    return sorted(under, key=lambda s: (s.date, s.template)), over
+
+
+UNLAWFUL = "der Dienst selbst verstößt gegen das ArbZG (zu lang ohne Rechtsgrundlage nach § 7 oder zu kurze Pause)"
 
 
 def reason(rm: RotaModel, chosen: set[Key], day: dt.date, code: str) -> str:
@@ -83,9 +88,14 @@ def _cause(rm: RotaModel, chosen: set[Key], editor, day: dt.date, code: str) -> 
 
 
 def _rest_blocked(rm: RotaModel, chosen: set[Key], editor_id, day: dt.date, code: str) -> bool:
-    for (d1, c1), (d2, c2) in rm.rest_conflicts:
-        if (d2, c2) == (day, code) and (editor_id, d1, c1) in chosen:
-            return True
-        if (d1, c1) == (day, code) and (editor_id, d2, c2) in chosen:
-            return True
-    return False
+    before, after = day - ONE_DAY, day + ONE_DAY
+    if any(code in rm.conflicts_after(before, c) for c in _codes(rm, chosen, editor_id, before)):
+        return True
+    return bool(rm.conflicts_after(day, code) & set(_codes(rm, chosen, editor_id, after)))
+
+
+def _codes(rm: RotaModel, chosen: set[Key], editor_id, day: dt.date) -> list[str]:
+    """Shifts the editor works that day in the plan, or in the fixed context outside the period."""
+    if rm.inside(day):
+        return [c for c in rm.templates if (editor_id, day, c) in chosen]
+    return [rm.fixed[editor_id][day]] if day in rm.fixed.get(editor_id, {}) else []

@@ -1,49 +1,42 @@
-"""CP-SAT model of a rota month: variables, hard rules and soft goals.
+"""CP-SAT model of a rota period: variables and hard rules (the soft goals are in :mod:`scheduling.goals`).
 
-Kept apart from :mod:`scheduling.solver` so the solve loop, the diagnosis and
-the result reporting stay readable.
+The published days around the period (``RotaProblem.context``) enter as constants, so rest, runs of
+working days, forbidden sequences, replacement days off and the free-Sunday count reach across the
+period's edges. Kept apart from :mod:`scheduling.solver` so the solve loop, the diagnosis and the
+result reporting stay readable.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 
 from ortools.sat.python import cp_model
 
-from .fairness import SCALE, fair_shares, rounding_loss, scaled
-from .hours import DayType
-from .rules import ONE_DAY, Editor, absence_days, compensation_window, full_weeks, required_free_sundays, week_bounds
-from .shifts import Assignment, EditorId, ShiftTemplate, days_between, demand, required_break
+from .goals import Goals, Weights
+from .rules import (
+    ANY,
+    FREE,
+    ONE_DAY,
+    Editor,
+    absence_days,
+    compensation_window,
+    free_sundays_due,
+    full_weeks,
+    sunday_windows,
+    week_bounds,
+)
+from .shifts import Assignment, EditorId, ShiftTemplate, days_between, demand, optional_slots, required_break
+
+__all__ = ["Key", "RotaModel", "Weights"]
 
 Key = tuple[EditorId, dt.date, str]
+#: A linear term split into its constant part, and variables added and subtracted.
+Terms = tuple[int, list, list]
 
 
-@dataclass(frozen=True)
-class Weights:
-    """Penalty points of the soft goals; the objective is their weighted sum.
-
-    Attributes:
-        understaffed: Per missing editor on a demanded shift.
-        overstaffed: Per editor beyond the demanded headcount.
-        fairness: Per tenth of a shift an editor's count of weekends, late shifts or holiday shifts
-            differs from their fair share (pro rata to contract hours, see :mod:`scheduling.fairness`).
-        hours: Per half hour a month's planned hours differ from the pro-rata contract.
-        wish: Per unit of wish weight not honoured.
-        change: Per change to the published rota when re-planning.
-    """
-
-    understaffed: int = 1000
-    overstaffed: int = 150
-    fairness: int = 3
-    hours: int = 1
-    wish: int = 20
-    change: int = 60
-
-
-class RotaModel:
+class RotaModel(Goals):
     """Builds the CP-SAT model for a :class:`~scheduling.solver.RotaProblem`."""
 
     def __init__(self, problem, editors: Sequence[Editor], hard_headcount: bool) -> None:
@@ -51,14 +44,28 @@ class RotaModel:
         self.m = cp_model.CpModel()
         self.days = days_between(problem.first, problem.last)
         self.templates = {t.code: t for t in problem.model.templates if _lawful(t, problem.rules)}
-        self.need = {(d.date, d.template): d.needed
-                     for d in demand(problem.calendar, problem.model, problem.first, problem.last)
-                     if d.template in self.templates}
-        self.absent = absence_days(problem.absences, problem.first, problem.last)
+        wanted = demand(problem.calendar, problem.model, problem.first, problem.last)
+        self.need = {(d.date, d.template): d.needed for d in wanted if d.template in self.templates}
+        # Demanded shifts of a template that breaks the law by itself stay empty and are reported short.
+        self.unlawful = {(d.date, d.template): d.needed for d in wanted if d.template not in self.templates}
+        self.optional = {k for k in optional_slots(problem.calendar, problem.model, problem.first, problem.last)
+                         if k[1] in self.templates}
+        context = problem.context
+        self.known = ((min(problem.first, context.first), max(problem.last, context.last)) if context
+                      else (problem.first, problem.last))
+        self.absent = absence_days(problem.absences, *self.known)
+        self.fixed: dict[EditorId, dict[dt.date, str]] = {e.id: {} for e in self.editors}
+        for a in context.assignments if context else ():
+            if a.editor_id in self.fixed and not problem.first <= a.date <= problem.last:
+                self.fixed[a.editor_id][a.date] = a.template
+        self.all_templates = {**(context.templates if context else {}), **problem.model.by_code}
         self.x: dict[Key, cp_model.IntVar] = {}
+        self.by_day: dict[tuple[EditorId, dt.date], list[cp_model.IntVar]] = {}  # looked up for every rule
         self.of: dict[EditorId, dict[Key, cp_model.IntVar]] = {e.id: {} for e in self.editors}
         self.slack: dict[tuple[dt.date, str], tuple[cp_model.IntVar, cp_model.IntVar]] = {}
         self.weekend: dict[tuple[EditorId, dt.date], cp_model.IntVar] = {}
+        self._windows: dict[int, list[list[dt.date]]] = {}
+        self._conflicts: dict[tuple[dt.date, str], frozenset[str]] = {}
         self.primary: list = []  # headcount and changes to the published rota: planned first
         self.soft: list = []  # fairness, hours and wishes
 
@@ -68,6 +75,7 @@ class RotaModel:
             self._variables(editor)
         for editor in self.editors:
             self._editor_rules(editor)
+        self._symmetry()
         self._headcount()
         self._fairness()
         self._hours_and_wishes()
@@ -76,6 +84,10 @@ class RotaModel:
         return self
 
     # --- variables --------------------------------------------------------------
+
+    def inside(self, day: dt.date) -> bool:
+        """Whether ``day`` is planned (not context)."""
+        return self.p.first <= day <= self.p.last
 
     def frozen(self, day: dt.date) -> bool:
         """Days before the freeze date keep the published rota."""
@@ -94,11 +106,13 @@ class RotaModel:
                 if self.frozen(day):
                     if key in published:
                         self.m.add(self._new(key) == 1)
-                elif (day, code) in self.need and self._eligible(editor, day, template):
+                elif ((day, code) in self.need or (day, code) in self.optional) and self._eligible(editor, day,
+                                                                                                     template):
                     self._new(key)
 
     def _new(self, key: Key) -> cp_model.IntVar:
         var = self.x[key] = self.of[key[0]][key] = self.m.new_bool_var(f"x{key}")
+        self.by_day.setdefault(key[:2], []).append(var)
         return var
 
     def _eligible(self, editor: Editor, day: dt.date, template: ShiftTemplate) -> bool:
@@ -106,16 +120,41 @@ class RotaModel:
 
     def shifts(self, editor_id: EditorId, day: dt.date) -> list[cp_model.IntVar]:
         """Shift variables of one editor on one day."""
-        return [v for c in self.templates if (v := self.x.get((editor_id, day, c))) is not None]
+        return self.by_day.get((editor_id, day), [])
 
     def work(self, editor_id: EditorId, day: dt.date):
-        """1 if the editor works that day (linear expression, 0 outside the period)."""
+        """1 if the editor works that day (linear expression over planned days, 0 elsewhere)."""
         return sum(self.shifts(editor_id, day))
+
+    def worked(self, editor_id: EditorId, day: dt.date) -> Terms:
+        """Working that day as terms: a constant on context days, the shift variables on planned days."""
+        if self.inside(day):
+            return 0, self.shifts(editor_id, day), []
+        return int(day in self.fixed[editor_id]), [], []
 
     def minutes(self, editor_id: EditorId, days: Sequence[dt.date]):
         """Planned working minutes over some days."""
         wanted = set(days)
         return sum(self.templates[k[2]].work_minutes * v for k, v in self.of[editor_id].items() if k[1] in wanted)
+
+    def touches(self, first: dt.date, last: dt.date) -> bool:
+        """Whether first..last shares a day with the period."""
+        return first <= self.p.last and last >= self.p.first
+
+    def windows(self, length: int) -> list[list[dt.date]]:
+        """Runs of ``length`` known days that share a day with the period."""
+        if length not in self._windows:
+            span = (length - 1) * ONE_DAY
+            starts = days_between(self.known[0], self.known[1] - span)
+            self._windows[length] = [days_between(d, d + span) for d in starts if self.touches(d, d + span)]
+        return self._windows[length]
+
+    def _at_most(self, terms: Sequence[Terms], most: int) -> None:
+        """Sum of terms <= most. When the context alone already exceeds it, the period may not add to it."""
+        const = sum(t[0] for t in terms)
+        plus, minus = [v for t in terms for v in t[1]], [v for t in terms for v in t[2]]
+        if plus or minus:
+            self.m.add(sum(plus) - sum(minus) <= max(most - const, -len(minus)))
 
     # --- hard rules ---------------------------------------------------------------
 
@@ -124,18 +163,47 @@ class RotaModel:
             self.m.add_at_most_one(self.shifts(e.id, day))
         self._rest(e)
         self._consecutive(e)
+        self._sequences(e)
         self._min_runs(e)
         self._sundays(e)
+        self._compensation(e)
         self._weekends(e)
         self._contract(e)
         for code, limit in e.limits.max_shifts.items():
             self.m.add(sum(v for k, v in self.of[e.id].items() if k[2] == code) <= limit)
 
+    def lit(self, editor_id: EditorId, day: dt.date, code: str) -> Terms:
+        """One shift on one day as terms (constant on context days)."""
+        if self.inside(day):
+            var = self.x.get((editor_id, day, code))
+            return 0, [] if var is None else [var], []
+        return int(self.fixed[editor_id].get(day) == code), [], []
+
+    def codes_on(self, editor_id: EditorId, day: dt.date) -> list[str]:
+        """Templates the editor can work (planned days) or works (context days) that day."""
+        if self.inside(day):
+            return [c for c in self.templates if (editor_id, day, c) in self.x]
+        return [self.fixed[editor_id][day]] if day in self.fixed[editor_id] else []
+
     def _rest(self, e: Editor) -> None:
-        for (d1, c1), (d2, c2) in self.rest_conflicts:
-            a, b = self.x.get((e.id, d1, c1)), self.x.get((e.id, d2, c2))
-            if a is not None and b is not None:
-                self.m.add_bool_or([a.Not(), b.Not()])
+        # One constraint per shift and day: it excludes every shift of the next day that starts too early.
+        for day, after in self.windows(2):
+            for c1 in self.codes_on(e.id, day):
+                clash = [c2 for c2 in self.codes_on(e.id, after) if c2 in self.conflicts_after(day, c1)]
+                if clash:
+                    self._at_most([self.lit(e.id, day, c1), *(self.lit(e.id, after, c) for c in clash)], 1)
+
+    def conflicts_after(self, day: dt.date, code: str) -> frozenset[str]:
+        """Templates on the next day that start less than the rest time after ``code`` on ``day`` ends."""
+        key = (day, code)
+        if key not in self._conflicts:
+            self._conflicts[key] = self._find_conflicts(day, code)
+        return self._conflicts[key]
+
+    def _find_conflicts(self, day: dt.date, code: str) -> frozenset[str]:
+        zone, least = self.p.calendar.zone, dt.timedelta(hours=self.p.rules.min_rest_hours)
+        end = self.all_templates[code].interval(day, zone)[1]
+        return frozenset(c for c, t in self.all_templates.items() if t.interval(day + ONE_DAY, zone)[0] - end < least)
 
     @cached_property
     def longest(self) -> int:
@@ -147,18 +215,28 @@ class RotaModel:
         """Work minutes of the shortest template (at least 1)."""
         return max(1, min([t.work_minutes for t in self.templates.values()] + [1440]))
 
-    @cached_property
-    def rest_conflicts(self) -> list[tuple[tuple[dt.date, str], tuple[dt.date, str]]]:
-        """Pairs of (day, template) on consecutive days with too little rest between them."""
-        zone, least = self.p.calendar.zone, dt.timedelta(hours=self.p.rules.min_rest_hours)
-        return [((day, c1), (day + ONE_DAY, c2))
-                for day in self.days[:-1] for c1, t1 in self.templates.items() for c2, t2 in self.templates.items()
-                if t2.interval(day + ONE_DAY, zone)[0] - t1.interval(day, zone)[1] < least]
-
     def _consecutive(self, e: Editor) -> None:
         limit = e.limits.max_consecutive_days or self.p.rules.max_consecutive_days
-        for i in range(len(self.days) - limit):
-            self.m.add(sum(self.work(e.id, d) for d in self.days[i:i + limit + 1]) <= limit)
+        for window in self.windows(limit + 1):
+            self._at_most([self.worked(e.id, d) for d in window], limit)
+
+    def _sequences(self, e: Editor) -> None:
+        for pattern in self.p.rules.forbidden_sequences:
+            for window in self.windows(len(pattern)):
+                terms = [self._element(e.id, d, want) for d, want in zip(window, pattern, strict=True)]
+                if None not in terms:
+                    self._at_most(terms, len(pattern) - 1)
+
+    def _element(self, editor_id: EditorId, day: dt.date, want: str) -> Terms | None:
+        """One element of a forbidden sequence as terms, ``None`` if it cannot hold that day."""
+        const, plus, _ = self.worked(editor_id, day)
+        if want == ANY:
+            found = (const, plus, [])
+        elif want == FREE:
+            found = (1 - const, [], plus)
+        else:
+            found = self.lit(editor_id, day, want)
+        return found if found[0] or found[1] or found[2] else None
 
     def _min_runs(self, e: Editor) -> None:
         work_min, off_min = e.limits.min_consecutive_days, e.limits.min_consecutive_days_off
@@ -170,15 +248,21 @@ class RotaModel:
                 self.m.add(prev - day + self.work(e.id, later) <= 1)
 
     def _sundays(self, e: Editor) -> None:
-        sundays = [d for d in self.days if d.weekday() == 6]
-        allowed = len(sundays) - required_free_sundays(len(sundays), self.p.rules)
-        self.m.add(sum(self.work(e.id, d) for d in sundays) <= allowed)
-        for day in self.days:
+        for first, last in sunday_windows(self.known, (self.p.first, self.p.last)):
+            sundays = [d for d in days_between(first, last) if d.weekday() == 6]
+            allowed = len(sundays) - free_sundays_due(len(sundays), first.year, self.p.rules)
+            self._at_most([self.worked(e.id, d) for d in sundays], allowed)
+
+    def _compensation(self, e: Editor) -> None:
+        absent = self.absent.get(e.id, {})
+        for day in days_between(*self.known):
             window = compensation_window(self.p.calendar, day, self.p.rules)
-            if window and day + window * ONE_DAY <= self.p.last:
-                spare = [d for d in days_between(day + ONE_DAY, day + window * ONE_DAY)
-                         if d.weekday() != 6 and d not in self.absent.get(e.id, {})]
-                self.m.add(sum(1 - self.work(e.id, d) for d in spare) >= self.work(e.id, day))
+            if not window or day + window * ONE_DAY > self.known[1] or not self.touches(day, day + window * ONE_DAY):
+                continue
+            spare = [d for d in days_between(day + ONE_DAY, day + window * ONE_DAY)
+                     if d.weekday() != 6 and d not in absent]
+            # Free spare days >= work that day, i.e. work that day + work on spare days <= len(spare).
+            self._at_most([self.worked(e.id, day), *(self.worked(e.id, d) for d in spare)], len(spare))
 
     def _weekends(self, e: Editor) -> None:
         for day in self.days:
@@ -202,138 +286,34 @@ class RotaModel:
             shifts = sum(self.work(e.id, d) for d in week)
             self.m.add(shifts >= -(-lo // self.longest))
             self.m.add(shifts <= hi // self.shortest)
+        total = self.minutes(e.id, self.days)
+        if e.limits.min_minutes is not None:
+            self.m.add(total >= e.limits.min_minutes)
+        if e.limits.max_minutes is not None:
+            self.m.add(total <= e.limits.max_minutes)
 
-    def _headcount(self) -> None:
-        w = self.p.weights
-        for (day, code), needed in self.need.items():
-            if self.frozen(day):
-                continue
-            present = sum(v for e in self.editors if (v := self.x.get((e.id, day, code))) is not None)
-            under = self.m.new_int_var(0, 0 if self.hard else needed, f"under{day}{code}")
-            over = self.m.new_int_var(0, len(self.editors), f"over{day}{code}")
-            self.m.add(present + under - over == needed)
-            self.slack[(day, code)] = (under, over)
-            self.primary += [w.understaffed * under, w.overstaffed * over]
+    # --- symmetry -----------------------------------------------------------------
 
-    def primary_cost(self):
-        """Penalty of under- and overstaffing and of changes to the published rota (linear expression)."""
-        return sum(self.primary)
-
-    def soft_cost(self):
-        """Penalty of the soft goals: fairness, hours and wishes (linear expression)."""
-        return sum(self.soft)
-
-    # --- soft goals -----------------------------------------------------------------
-
-    @cached_property
-    def holidays(self) -> set[dt.date]:
-        """Holidays in the period."""
-        return {d for d in self.days if self.p.calendar.day_type(d) is DayType.HOLIDAY}
-
-    @cached_property
-    def late(self) -> set[str]:
-        """Codes of the late templates."""
-        return {c for c, t in self.templates.items() if t.late}
-
-    def category_terms(self) -> dict[str, dict[EditorId, list]]:
-        """Per fairness category the count terms of every editor who can take part."""
-        groups = {"late": lambda k: k[2] in self.late, "holiday": lambda k: k[1] in self.holidays}
-        terms: dict[str, dict[EditorId, list]] = {}
+    def interchangeable(self) -> list[list[Editor]]:
+        """Groups of editors no rule or goal tells apart: same contract, skills and limits, and no
+        absences, wishes, context days or published shifts of their own."""
+        personal = ({a.editor_id for a in self.p.absences} | {w.editor_id for w in self.p.wishes}
+                    | {k[0] for k in self.published()} | {i for i, days in self.fixed.items() if days})
+        groups: dict[tuple, list[Editor]] = {}
         for e in self.editors:
-            weekends = [v for k, v in self.weekend.items() if k[0] == e.id]
-            if weekends:
-                terms.setdefault("weekend", {})[e.id] = weekends
-            for name, member in groups.items():
-                if found := [v for k, v in self.of[e.id].items() if not self.frozen(k[1]) and member(k)]:
-                    terms.setdefault(name, {})[e.id] = found
-        return terms
+            if e.id not in personal:
+                key = (e.contract_hours_week, e.skills, e.limits.max_consecutive_days, e.limits.min_consecutive_days,
+                       e.limits.min_consecutive_days_off, e.limits.max_weekends, e.limits.min_minutes,
+                       e.limits.max_minutes, tuple(sorted(e.limits.max_shifts.items())))
+                groups.setdefault(key, []).append(e)
+        return [g for g in groups.values() if len(g) > 1]
 
-    def category_counts(self) -> dict[str, dict[EditorId, object]]:
-        """Per fairness category the count expression of every editor who can take part."""
-        return {name: {e: sum(ts) for e, ts in group.items()} for name, group in self.category_terms().items()}
-
-    def category_demand(self, name: str) -> int:
-        """Shifts (weekends: working weekends if everyone worked both days) the category needs in total."""
-        open_need = {k: n for k, n in self.need.items() if not self.frozen(k[0])}
-        if name == "late":
-            return sum(n for (_, code), n in open_need.items() if code in self.late)
-        if name == "holiday":
-            return sum(n for (day, _), n in open_need.items() if day in self.holidays)
-        per_day: dict[dt.date, int] = {}
-        for (day, _), n in self.need.items():
-            per_day[day] = per_day.get(day, 0) + n
-        saturdays = {k[1] for k in self.weekend}
-        return sum(max(per_day.get(s, 0), per_day.get(s + ONE_DAY, 0)) for s in saturdays)
-
-    def category_cap(self, name: str, e: Editor, terms: list) -> int:
-        """The most an editor can take of a category: available slots and personal limits."""
-        cap = len(terms)
-        if name == "weekend":
-            cap = sum(1 for k in self.weekend if k[0] == e.id and self._weekend_possible(e.id, k[1]))
-            if e.limits.max_weekends is not None:
-                cap = min(cap, e.limits.max_weekends)
-        elif name == "late" and self.late <= set(e.limits.max_shifts):
-            cap = min(cap, sum(e.limits.max_shifts[c] for c in self.late))
-        return cap
-
-    def _weekend_possible(self, editor_id: EditorId, saturday: dt.date) -> bool:
-        return bool(self.shifts(editor_id, saturday) or self.shifts(editor_id, saturday + ONE_DAY))
-
-    def fair_shares(self) -> dict[str, dict[EditorId, float]]:
-        """Per category each editor's fair share (in shifts), pro rata to contract minutes."""
-        result = {}
-        by_id = {e.id: e for e in self.editors}
-        for name, group in self.category_terms().items():
-            weights = {i: self.month_target(by_id[i]) for i in group}
-            caps = {i: self.category_cap(name, by_id[i], ts) for i, ts in group.items()}
-            result[name] = fair_shares(self.category_demand(name), weights, caps)
-        return result
-
-    def _fairness(self) -> None:
-        shares = self.fair_shares()
-        for name, counts in self.category_counts().items():
-            if len(counts) < 2:
-                continue
-            for editor_id, expr in counts.items():
-                target = scaled(shares[name][editor_id])
-                top = SCALE * len(self.days) + target
-                dev = self.m.new_int_var(rounding_loss(target), top, f"dev_{name}{editor_id}")
-                self.m.add(SCALE * expr - target <= dev)
-                self.m.add(target - SCALE * expr <= dev)
-                self.soft.append(self.p.weights.fairness * dev)
-
-    def month_target(self, e: Editor) -> int:
-        """Pro-rata contract minutes for the period, absences excused."""
-        present = len(self.days) - len(self.absent.get(e.id, {}))
-        return round(e.contract_hours_week * 60 * present / 7)
-
-    def _hours_and_wishes(self) -> None:
-        w = self.p.weights
-        for e in self.editors:
-            gap = self.m.new_int_var(0, 2 * len(self.days) * 48, f"dev{e.id}")
-            planned, target = self.minutes(e.id, self.days), self.month_target(e)
-            self.m.add(30 * gap >= planned - target)
-            self.m.add(30 * gap >= target - planned)
-            self.soft.append(w.hours * gap)
-        for wish in self.p.wishes:
-            if wish.date in self.days and not self.frozen(wish.date):
-                self.soft.append(w.wish * wish.weight * self.wish_missed(wish))
-
-    def wish_missed(self, wish):
-        """1 if the wish is not honoured (linear expression)."""
-        if wish.template is None:
-            return self.work(wish.editor_id, wish.date)
-        return 1 - self.x.get((wish.editor_id, wish.date, wish.template), 0)
-
-    def _changes(self) -> None:
-        if self.p.published is None:
-            return
-        published = self.published()
-        for key, var in self.x.items():
-            if not self.frozen(key[1]):
-                self.primary.append(self.p.weights.change * ((1 - var) if key in published else var))
-        lost = [k for k in published if k not in self.x and not self.frozen(k[1])]
-        self.primary.append(self.p.weights.change * len(lost))
+    def _symmetry(self) -> None:
+        # Any plan can be permuted within a group, so ordering the group by working minutes keeps one
+        # of the equal plans and cuts its permutations from the search.
+        for group in self.interchangeable():
+            for a, b in zip(group, group[1:], strict=False):
+                self.m.add(self.minutes(a.id, self.days) >= self.minutes(b.id, self.days))
 
     def assignments(self, value) -> list[Assignment]:
         """Assignments whose variable is true under ``value`` (a solver's ``boolean_value``)."""
@@ -341,6 +321,6 @@ class RotaModel:
 
 
 def _lawful(template: ShiftTemplate, rules) -> bool:
-    """Templates that break § 3/§ 4 ArbZG by themselves are never planned."""
-    return (template.work_minutes <= rules.max_daily_work_minutes
+    """Templates that break § 3/§ 4 ArbZG (or a recorded § 7 basis) by themselves are never planned."""
+    return (template.work_minutes <= rules.daily_limit
             and template.pause_minutes >= required_break(template.work_minutes))

@@ -1,20 +1,23 @@
 """Editors, absences, wishes and the labour-law and team rules a rota must keep.
 
-Every check returns :class:`Violation` objects with a German message a team lead
-can act on, plus a machine-readable ``code``, the editor and the date.
+The data types and the rule arithmetic shared by the validator (:mod:`scheduling.checks`) and the
+CP-SAT model (:mod:`scheduling.model`) live here, so both read a rule the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .hours import BusinessCalendar, DayType
-from .shifts import Assignment, EditorId, Rota, days_between, required_break
+from .shifts import EditorId, days_between
 
 ONE_DAY = dt.timedelta(days=1)
+#: Elements of a forbidden sequence besides template codes: a day off, and any shift.
+FREE, ANY = "-", "*"
 
 
 class AbsenceKind(enum.StrEnum):
@@ -40,6 +43,9 @@ class EditorLimits:
         max_consecutive_days: Longest block of working days (defaults to ``Rules.max_consecutive_days``).
         min_consecutive_days_off: Shortest block of days off.
         max_weekends: At most this many working weekends in the period.
+        min_minutes: At least this many working minutes over the whole plan period (beside the weekly
+            contract window, which only judges full weeks).
+        max_minutes: At most this many working minutes over the whole plan period.
     """
 
     max_shifts: Mapping[str, int] = field(default_factory=dict)
@@ -47,6 +53,8 @@ class EditorLimits:
     max_consecutive_days: int | None = None
     min_consecutive_days_off: int | None = None
     max_weekends: int | None = None
+    min_minutes: int | None = None
+    max_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,21 +88,46 @@ class Absence:
 
 @dataclass(frozen=True)
 class Wish:
-    """A wish for a date: a day off (``template=None``) or a preferred shift.
+    """A wish for a date: a day off (``template=None``), one shift, or not one shift (``avoid=True``).
 
     Attributes:
         weight: Importance 1..10; the solver multiplies its penalty by it.
+        avoid: With a template: the editor does not want that shift that day (other shifts are fine).
     """
 
     editor_id: EditorId
     date: dt.date
     template: str | None = None
     weight: int = 1
+    avoid: bool = False
+
+    def honoured(self, codes: Iterable[str]) -> bool:
+        """Whether the wish is met when the editor works the shifts ``codes`` on its date."""
+        codes = set(codes)
+        if self.template is None:
+            return not codes
+        return (self.template in codes) != self.avoid
 
 
 @dataclass(frozen=True)
 class Rules:
-    """Team-wide rule parameters (defaults follow the ArbZG)."""
+    """Team-wide rule parameters (defaults follow the ArbZG).
+
+    Attributes:
+        min_rest_hours: Rest between two shifts (§ 5 ArbZG).
+        max_daily_work_minutes: Working time per day (§ 3 ArbZG).
+        max_consecutive_days: Longest run of working days (team default).
+        min_free_sundays_per_year: Free Sundays per calendar year (§ 11 Abs. 1 ArbZG), checked pro rata.
+        sunday_compensation_days: Replacement day off due within this many days after Sunday work.
+        holiday_compensation_days: Replacement day off due within this many days after holiday work.
+        contract_tolerance_hours: Allowed distance from the weekly contract hours in a full week.
+        forbidden_sequences: Shift sequences on consecutive days the team rules out, e.g.
+            ``("S", "F")`` (late then early) or ``("N", "-", "*")`` (after a night one day off is not
+            enough); elements are template codes, ``"-"`` (day off) or ``"*"`` (any shift).
+        long_shift_basis: The legal basis for shifts over 10 h (§ 7 ArbZG, e.g. a collective agreement),
+            recorded by the team; without it no shift may exceed ``max_daily_work_minutes``.
+        long_shift_max_minutes: The daily working time that basis allows.
+    """
 
     min_rest_hours: float = 11.0
     max_daily_work_minutes: int = 600
@@ -103,6 +136,16 @@ class Rules:
     sunday_compensation_days: int = 14
     holiday_compensation_days: int = 56
     contract_tolerance_hours: float = 8.0
+    forbidden_sequences: tuple[tuple[str, ...], ...] = ()
+    long_shift_basis: str = ""
+    long_shift_max_minutes: int = 720
+
+    @property
+    def daily_limit(self) -> int:
+        """Working minutes allowed per day: § 3 ArbZG, or the longer limit of a recorded § 7 basis."""
+        if self.long_shift_basis.strip():
+            return max(self.max_daily_work_minutes, self.long_shift_max_minutes)
+        return self.max_daily_work_minutes
 
 
 @dataclass(frozen=True)
@@ -151,9 +194,39 @@ def week_bounds(editor: Editor, absent: int, rules: Rules) -> tuple[int, int]:
     return max(0, int(-(-(target - tolerance) // 1))), int(target + tolerance)
 
 
-def required_free_sundays(sundays: int, rules: Rules) -> int:
-    """Free Sundays due in a period with ``sundays`` Sundays (yearly minimum pro rata, rounded)."""
-    return (rules.min_free_sundays_per_year * sundays * 2 + 52) // 104
+@lru_cache(maxsize=64)
+def sundays_in_year(year: int) -> int:
+    """52 or 53."""
+    first = dt.date(year, 1, 1)
+    return len([d for d in days_between(first, dt.date(year, 12, 31)) if d.weekday() == 6])
+
+
+def free_sundays_due(sundays: int, year: int, rules: Rules) -> int:
+    """Free Sundays due among ``sundays`` Sundays of ``year``: the yearly minimum pro rata, rounded half up.
+
+    Counted from the first known day of the year, the rounding never asks more than one further free
+    Sunday per Sunday, and over the whole year it asks exactly ``min_free_sundays_per_year``.
+    """
+    total = sundays_in_year(year)
+    return (2 * rules.min_free_sundays_per_year * sundays + total) // (2 * total)
+
+
+def sunday_windows(known: tuple[dt.date, dt.date], period: tuple[dt.date, dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Stretches over which the free-Sunday count is judged for a period.
+
+    ``known`` is the range whose shifts are known (the period plus the published days around it).
+    Per calendar year touched by the period, the count runs from the year's first known day to the
+    period's end, and to the end of the known days after it; a stretch without a Sunday of the period
+    is left out (the period cannot change it).
+    """
+    result = []
+    for year in range(period[0].year, period[1].year + 1):
+        start, close = max(dt.date(year, 1, 1), known[0]), dt.date(year, 12, 31)
+        for end in sorted({min(close, period[1]), min(close, known[1])}):
+            inside = days_between(max(start, period[0]), min(end, period[1]))
+            if any(d.weekday() == 6 for d in inside):
+                result.append((start, end))
+    return result
 
 
 def compensation_window(calendar: BusinessCalendar, day: dt.date, rules: Rules) -> int:
@@ -161,6 +234,13 @@ def compensation_window(calendar: BusinessCalendar, day: dt.date, rules: Rules) 
     if day.weekday() == 6:
         return rules.sunday_compensation_days
     return rules.holiday_compensation_days if calendar.day_type(day) is DayType.HOLIDAY else 0
+
+
+def sequence_matches(pattern: tuple[str, ...], codes: list[str | None]) -> bool:
+    """Whether the shifts (code or ``None`` for a day off) of consecutive days match a forbidden sequence."""
+    return len(codes) == len(pattern) and all(
+        (code is None) if want == FREE else (code is not None) if want == ANY else code == want
+        for want, code in zip(pattern, codes, strict=True))
 
 
 def fmt_day(day: dt.date) -> str:
@@ -172,179 +252,3 @@ def fmt_hours(minutes: float) -> str:
     """German hours: ``9 h`` or ``9,5 h``."""
     text = f"{minutes / 60:.1f}".rstrip("0").rstrip(".")
     return text.replace(".", ",") + " h"
-
-
-@dataclass
-class _Ctx:
-    rota: Rota
-    editor: Editor
-    calendar: BusinessCalendar
-    rules: Rules
-    shifts: list[Assignment]
-    absent: dict[dt.date, AbsenceKind]
-
-    @property
-    def worked(self) -> set[dt.date]:
-        return {a.date for a in self.shifts}
-
-    def runs(self, working: bool) -> Iterator[tuple[dt.date, dt.date]]:
-        """Maximal runs of working (or free) days as (first, last)."""
-        start = None
-        for day in days_between(self.rota.first, self.rota.last) + [None]:
-            inside = day is not None and (day in self.worked) == working
-            if inside and start is None:
-                start = day
-            elif not inside and start is not None:
-                yield start, day - ONE_DAY if day else self.rota.last
-                start = None
-
-    def violation(self, code: str, day: dt.date, message: str) -> Violation:
-        return Violation(code, self.editor.id, day, f"{self.editor.name}: {message}")
-
-
-def validate(rota: Rota, editors: Sequence[Editor], calendar: BusinessCalendar,
-             absences: Iterable[Absence] = (), rules: Rules = Rules()) -> list[Violation]:
-    """Check a rota against every rule and return all violations.
-
-    Args:
-        rota: The plan to check.
-        editors: All editors who may appear in it.
-        calendar: Service calendar (for holidays).
-        absences: Vacation, sickness and training.
-        rules: Team-wide parameters.
-
-    Returns:
-        Violations sorted by date, editor and code; empty if the rota is lawful.
-    """
-    absent = absence_days(absences, rota.first, rota.last)
-    known = {e.id for e in editors}
-    found = [Violation("unknown_editor", a.editor_id, a.date, f"Unbekannte Person {a.editor_id!r} im Dienstplan")
-             for a in rota.assignments if a.editor_id not in known]
-    for editor in editors:
-        ctx = _Ctx(rota, editor, calendar, rules, rota.of_editor(editor.id), absent.get(editor.id, {}))
-        for check in CHECKS:
-            found.extend(check(ctx))
-    return sorted(found, key=lambda v: (v.date, str(v.editor_id), v.code))
-
-
-def _rest(ctx: _Ctx) -> Iterator[Violation]:
-    spans = sorted(ctx.rota.interval(a) for a in ctx.shifts)
-    for (_, prev_end), (next_start, _) in zip(spans, spans[1:], strict=False):
-        rest = (next_start - prev_end).total_seconds() / 60
-        if rest < ctx.rules.min_rest_hours * 60:
-            a, b = prev_end.astimezone(ctx.rota.zone), next_start.astimezone(ctx.rota.zone)
-            yield ctx.violation("rest", b.date(), (
-                f"Ruhezeit zwischen {a:%d.%m. %H:%M} und {b:%d.%m. %H:%M} nur {fmt_hours(max(rest, 0))} "
-                f"(mindestens {fmt_hours(ctx.rules.min_rest_hours * 60)}, § 5 ArbZG)"))
-
-
-def _daily_work(ctx: _Ctx) -> Iterator[Violation]:
-    for day in sorted(ctx.worked):
-        minutes = sum(ctx.rota.templates[a.template].work_minutes for a in ctx.shifts if a.date == day)
-        if minutes > ctx.rules.max_daily_work_minutes:
-            yield ctx.violation("daily_hours", day, (
-                f"am {fmt_day(day)} {fmt_hours(minutes)} Arbeitszeit "
-                f"(höchstens {fmt_hours(ctx.rules.max_daily_work_minutes)}, § 3 ArbZG)"))
-
-
-def _breaks(ctx: _Ctx) -> Iterator[Violation]:
-    for a in ctx.shifts:
-        template = ctx.rota.templates[a.template]
-        needed = required_break(template.work_minutes)
-        if template.pause_minutes < needed:
-            yield ctx.violation("break", a.date, (
-                f"{template.name} am {fmt_day(a.date)} hat nur {template.pause_minutes} min Pause "
-                f"(nötig {needed} min, § 4 ArbZG)"))
-
-
-def _absence(ctx: _Ctx) -> Iterator[Violation]:
-    for a in ctx.shifts:
-        if a.date in ctx.absent:
-            yield ctx.violation("absence", a.date, (
-                f"am {fmt_day(a.date)} eingeplant, aber abwesend ({ctx.absent[a.date].label})"))
-
-
-def _skills(ctx: _Ctx) -> Iterator[Violation]:
-    for a in ctx.shifts:
-        template = ctx.rota.templates[a.template]
-        missing = template.skills - ctx.editor.skills
-        if missing:
-            yield ctx.violation("skills", a.date, (
-                f"{template.name} am {fmt_day(a.date)} braucht {', '.join(sorted(missing))}"))
-
-
-def _max_consecutive(ctx: _Ctx) -> Iterator[Violation]:
-    limit = ctx.editor.limits.max_consecutive_days or ctx.rules.max_consecutive_days
-    for start, end in ctx.runs(working=True):
-        length = (end - start).days + 1
-        if length > limit:
-            yield ctx.violation("max_consecutive_days", end, (
-                f"{length} Arbeitstage am Stück vom {fmt_day(start)} bis {fmt_day(end)} (höchstens {limit})"))
-
-
-def _min_runs(ctx: _Ctx) -> Iterator[Violation]:
-    limits = ctx.editor.limits
-    for working, limit, code, what in ((True, limits.min_consecutive_days, "min_consecutive_days", "Arbeitstage"),
-                                       (False, limits.min_consecutive_days_off, "min_days_off", "freie Tage")):
-        for start, end in ctx.runs(working) if limit else ():
-            length = (end - start).days + 1
-            # A run touching the period edge may continue outside it, so it is not judged.
-            if length < limit and start > ctx.rota.first and end < ctx.rota.last:
-                yield ctx.violation(code, start, (
-                    f"nur {length} {what} am Stück ab {fmt_day(start)} (mindestens {limit})"))
-
-
-def _free_sundays(ctx: _Ctx) -> Iterator[Violation]:
-    sundays = [d for d in days_between(ctx.rota.first, ctx.rota.last) if d.weekday() == 6]
-    needed = required_free_sundays(len(sundays), ctx.rules)
-    free = [d for d in sundays if d not in ctx.worked]
-    if len(free) < needed:
-        yield ctx.violation("free_sundays", sundays[-1], (
-            f"nur {len(free)} freie Sonntage im Zeitraum (anteilig mindestens {needed}, "
-            f"{ctx.rules.min_free_sundays_per_year} im Jahr, § 11 ArbZG)"))
-
-
-def _compensation(ctx: _Ctx) -> Iterator[Violation]:
-    for day in sorted(ctx.worked):
-        window = compensation_window(ctx.calendar, day, ctx.rules)
-        if not window or day + window * ONE_DAY > ctx.rota.last:
-            continue  # nothing due, or the window reaches past the period and cannot be judged here
-        candidates = days_between(day + ONE_DAY, day + window * ONE_DAY)
-        if not any(_replacement_day(ctx, d) for d in candidates):
-            kind = "Sonntagsarbeit" if day.weekday() == 6 else "Feiertagsarbeit"
-            yield ctx.violation("compensatory_day", day, (
-                f"kein Ersatzruhetag innerhalb von {window} Tagen nach {kind} am {fmt_day(day)} (§ 11 ArbZG)"))
-
-
-def _replacement_day(ctx: _Ctx, day: dt.date) -> bool:
-    return day.weekday() != 6 and day not in ctx.worked and day not in ctx.absent
-
-
-def _contract(ctx: _Ctx) -> Iterator[Violation]:
-    for week in full_weeks(ctx.rota.first, ctx.rota.last):
-        lo, hi = week_bounds(ctx.editor, sum(d in ctx.absent for d in week), ctx.rules)
-        worked = sum(ctx.rota.templates[a.template].work_minutes for a in ctx.shifts if a.date in week)
-        if not lo <= worked <= hi:
-            yield ctx.violation("contract_hours", week[0], (
-                f"Woche ab {fmt_day(week[0])}: {fmt_hours(worked)} geplant, erlaubt {fmt_hours(lo)} "
-                f"bis {fmt_hours(hi)} (Vertrag {fmt_hours(ctx.editor.contract_hours_week * 60)}/Woche)"))
-
-
-def _max_shifts(ctx: _Ctx) -> Iterator[Violation]:
-    for code, limit in ctx.editor.limits.max_shifts.items():
-        taken = [a.date for a in ctx.shifts if a.template == code]
-        if len(taken) > limit:
-            name = ctx.rota.templates[code].name if code in ctx.rota.templates else code
-            yield ctx.violation("max_shifts", taken[limit], f"{len(taken)}× {name} (höchstens {limit})")
-
-
-def _weekends(ctx: _Ctx) -> Iterator[Violation]:
-    limit = ctx.editor.limits.max_weekends
-    saturdays = sorted({d - dt.timedelta(days=d.weekday() - 5) for d in ctx.worked if d.weekday() >= 5})
-    if limit is not None and len(saturdays) > limit:
-        yield ctx.violation("max_weekends", saturdays[limit], (
-            f"{len(saturdays)} Wochenenden mit Dienst (höchstens {limit})"))
-
-
-CHECKS = (_rest, _daily_work, _breaks, _absence, _skills, _max_consecutive, _min_runs,
-          _free_sundays, _compensation, _contract, _max_shifts, _weekends)

@@ -6,6 +6,7 @@ import calendar as _calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from .hours import DEFAULT_TZ, UTC, BusinessCalendar, DayType, Interval, format_clock, parse_clock, require_aware
@@ -44,6 +45,8 @@ class ShiftTemplate:
         break_minutes: Unpaid break inside the shift; ``None`` picks the § 4 ArbZG minimum.
         skills: Skills every editor on this shift needs (e.g. ``"tiktok"``, ``"en"``).
         late: Counts as a late shift for fairness and per-editor limits.
+        optional: May be planned on its day types while open even where no headcount is demanded (a
+            lead allows it, e.g. to reach contract hours); people on it beyond the demand are no surplus.
     """
 
     code: str
@@ -54,6 +57,7 @@ class ShiftTemplate:
     break_minutes: int | None = None
     skills: frozenset[str] = frozenset()
     late: bool = False
+    optional: bool = False
 
     @classmethod
     def parse(cls, code: str, name: str, hours: str, day_types: Iterable[DayType] = ALL_DAY_TYPES,
@@ -67,14 +71,14 @@ class ShiftTemplate:
         """Span from start to end including the break."""
         return (self.end - self.start) % (24 * 60) or 24 * 60
 
-    @property
+    @cached_property  # asked for thousands of times while a model is built
     def pause_minutes(self) -> int:
         """Break in force: the explicit one or the lawful minimum."""
         if self.break_minutes is not None:
             return self.break_minutes
         return next(b for b in (0, 30, 45) if required_break(self.duration_minutes - b) <= b)
 
-    @property
+    @cached_property
     def work_minutes(self) -> int:
         """Paid working time: duration minus break."""
         return self.duration_minutes - self.pause_minutes
@@ -96,15 +100,18 @@ class ShiftTemplate:
 
 @dataclass(frozen=True)
 class ShiftModel:
-    """Templates plus headcount per template and day type.
+    """Templates plus headcount per template and day type, and extra headcount on single dates.
 
     Attributes:
         templates: The shift templates.
         headcount: ``{(template_code, DayType): editors needed}``; missing keys mean 0.
+        dated: ``{(date, template_code): extra editors}`` on top of the day type's headcount (election
+            day, the opening of the Christmas market); a date's demand never drops below 0.
     """
 
     templates: tuple[ShiftTemplate, ...]
     headcount: Mapping[tuple[str, DayType], int] = field(default_factory=dict)
+    dated: Mapping[tuple[dt.date, str], int] = field(default_factory=dict)
 
     @classmethod
     def essen_default(cls, early: int = 2, late: int = 2, weekend: int = 1, holiday: int | None = None) -> ShiftModel:
@@ -212,16 +219,29 @@ def demand(calendar: BusinessCalendar, model: ShiftModel, first: dt.date, last: 
     A template is demanded on a date when its day type matches and the shift
     overlaps the open hours of that date (so shortened hours on 24 December
     keep the early shift but drop the late one; a closed day needs nobody).
+    Extra headcount for a date (``ShiftModel.dated``) is added to the day type's,
+    also on a day type the template is not planned on, as long as the shift overlaps open hours.
     """
     result = []
     for day in days_between(first, last):
-        kind, opening = calendar.day_type(day), calendar.intervals_on(day)
+        kind = calendar.day_type(day)
         for template in model.templates:
-            needed = model.headcount.get((template.code, kind), 0)
-            start, end = template.interval(day, calendar.zone)
-            if needed and kind in template.day_types and any(s < end and e > start for s, e in opening):
+            default = model.headcount.get((template.code, kind), 0) if kind in template.day_types else 0
+            needed = max(0, default + model.dated.get((day, template.code), 0))
+            if needed and _open_during(calendar, template, day):
                 result.append(Demand(day, template.code, needed))
     return result
+
+
+def optional_slots(calendar: BusinessCalendar, model: ShiftModel, first: dt.date, last: dt.date) -> set[tuple]:
+    """``(date, code)`` of optional templates on their day types while open: plannable without demand."""
+    return {(day, t.code) for day in days_between(first, last) for t in model.templates
+            if t.optional and calendar.day_type(day) in t.day_types and _open_during(calendar, t, day)}
+
+
+def _open_during(calendar: BusinessCalendar, template: ShiftTemplate, day: dt.date) -> bool:
+    start, end = template.interval(day, calendar.zone)
+    return any(s < end and e > start for s, e in calendar.intervals_on(day))
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from .explain import Shortfall, shortfalls
+from .goals import Weights
 from .hours import BusinessCalendar
-from .model import Key, RotaModel, Weights
-from .rules import ONE_DAY, Absence, Editor, Rules, Wish, week_bounds
+from .model import Key, RotaModel
+from .rules import Absence, Editor, Rules, Wish
 from .shifts import Rota, ShiftModel, month_range
+from .start import starting_plan
 
 Progress = Callable[[float, float], None]
 
@@ -34,6 +36,10 @@ class RotaProblem:
         rules: Legal and team parameters.
         published: Rota already published; with ``frozen_before`` it turns the run into a re-plan.
         frozen_before: Days before this date keep the published assignments unchanged.
+        context: Published shifts around the period (the months before and after), kept as they are:
+            rest, runs of working days, forbidden sequences, replacement days off and the free-Sunday
+            count of the calendar year are planned across the period's edges. Its days outside
+            ``first``..``last`` count; they should adjoin the period (absences should cover them too).
         headcount_hard: Treat demanded headcount as a hard minimum instead of a penalty.
         weights: Penalties of the soft goals.
     """
@@ -48,6 +54,7 @@ class RotaProblem:
     rules: Rules = Rules()
     published: Rota | None = None
     frozen_before: dt.date | None = None
+    context: Rota | None = None
     headcount_hard: bool = False
     weights: Weights = Weights()
 
@@ -64,11 +71,12 @@ class SolveResult:
 
     Attributes:
         status: ``"OPTIMAL"``, ``"FEASIBLE"``, ``"INFEASIBLE"`` or ``"UNKNOWN"`` (time ran out without a plan).
-        rota: The plan, or ``None`` when no lawful plan exists.
-        objective: Penalty points of the plan (lower is better).
-        best_bound: Proven lower bound on the penalty.
+        rota: The plan, or ``None`` when no lawful plan was found.
+        objective: Penalty points of the plan (lower is better); every shortfall and surplus counted once.
+        best_bound: Proven lower bound on the penalty of any plan.
         gap: Relative optimality gap ``(objective - bound) / objective`` (0 when optimal).
-        time_to_first: Seconds until the first lawful plan was found.
+        time_to_first: Seconds (from the call, model building included) until the first lawful plan.
+        time_to_1pct: Seconds until a plan within 1 % of the proven bound, when one was found.
         wall_time: Seconds in total, including model building.
         fairness: Spread (max - min over editors, raw counts) per category ``weekend``, ``late``, ``holiday``.
         fair_share_deviation: Per category the largest distance (in shifts) of an editor's count from
@@ -87,6 +95,7 @@ class SolveResult:
     best_bound: float | None = None
     gap: float | None = None
     time_to_first: float | None = None
+    time_to_1pct: float | None = None
     wall_time: float = 0.0
     fairness: dict[str, int] = field(default_factory=dict)
     fair_share_deviation: dict[str, float] = field(default_factory=dict)
@@ -104,18 +113,26 @@ class SolveResult:
 
 
 class _Watcher(cp_model.CpSolverSolutionCallback):
-    """Records when the first plan arrived and forwards progress to the app."""
+    """Records when the first plan and a plan within 1 % of the bound arrived; forwards progress to the app."""
 
-    def __init__(self, started: float, progress: Progress | None) -> None:
+    def __init__(self, rm: RotaModel, started: float, progress: Progress | None) -> None:
         super().__init__()
-        self.started, self.progress, self.first = started, progress, None
+        self.rm, self.started, self.progress, self.first, self.close = rm, started, progress, None, None
 
     def on_solution_callback(self) -> None:
         elapsed = time.perf_counter() - self.started
         if self.first is None:
             self.first = elapsed
-        if self.progress:
-            self.progress(self.objective_value, elapsed)
+        if self.close is None or self.progress:
+            cost = self.rm.cost(self.value)  # the plan's real penalty, not the search's slack
+            if self.close is None and _gap(cost, self.best_objective_bound) < 0.01:
+                self.close = elapsed
+            if self.progress:
+                self.progress(cost, elapsed)
+
+
+def _gap(objective: float, bound: float) -> float:
+    return abs(objective - bound) / max(1.0, abs(objective))
 
 
 #: Parameters chosen from the measurements in docs/scheduling.md (2-core machine).
@@ -123,35 +140,45 @@ DEFAULT_PARAMS: Mapping[str, object] = {"extra_subsolvers": ["max_lp_sym"]}
 
 
 def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, progress: Progress | None = None,
-          params: Mapping[str, object] | None = None, hint: bool = True) -> SolveResult:
+          params: Mapping[str, object] | None = None, hint: bool | None = None) -> SolveResult:
     """Plan the problem's period.
 
-    One CP-SAT search on the weighted sum of all penalties (see :class:`~scheduling.model.Weights`);
+    One CP-SAT search on the weighted sum of all penalties (see :class:`~scheduling.goals.Weights`);
     a missing person (1000 points) outweighs what the soft goals can gain from one shift.
 
     Args:
         problem: What to plan.
-        time_limit: Wall-clock limit in seconds for the search.
+        time_limit: Wall-clock limit in seconds for everything: building the model, the search and,
+            without a plan, the diagnosis. Time used up before the search leaves it less, never a negative limit.
         workers: CP-SAT worker threads; 2 suits the 2-core production machine.
         progress: Called as ``progress(objective, elapsed_seconds)`` for every improving plan.
         params: Extra ``CpSolverParameters`` fields (e.g. ``{"symmetry_level": 2}``) for tuning.
-        hint: When re-planning, seed the search with the published rota completed greedily day by day.
-            Fresh plans get no hint: measured, the greedy plan slowed CP-SAT down (docs/scheduling.md).
+        hint: Seed the search with a starting plan (:func:`scheduling.start.starting_plan`: the published
+            rota when re-planning, completed day by day within rest, runs and working time). ``None``
+            (default) seeds re-plans only: measured, the hint slowed fresh plans down (docs/scheduling.md).
 
     Returns:
-        The plan and its figures; when no lawful plan exists, ``rota`` is ``None`` and
-        ``understaffed`` and ``explanation`` say which days and shifts fail and why.
+        The plan and its figures; when no plan was found, ``rota`` is ``None`` and ``explanation`` says
+        why: out of time, or which days, shifts or editors make a lawful plan impossible.
     """
     started = time.perf_counter()
-    watcher = _Watcher(started, progress)
     rm = RotaModel(problem, problem.editors, problem.headcount_hard).build()
-    if hint and problem.published is not None:
-        _add_hint(rm, greedy_plan(rm))
-    solver = _solver(time_limit - (time.perf_counter() - started), workers, params)
+    watcher = _Watcher(rm, started, progress)
+    if hint or (hint is None and problem.published is not None):
+        _add_hint(rm, starting_plan(rm))
+    left = _left(time_limit, started)
+    if left <= 0:
+        return _no_plan(problem, "UNKNOWN", time_limit, workers, started)
+    solver = _solver(left, workers, params)
     status = solver.solve(rm.m, watcher)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _no_plan(problem, solver.status_name(status), time_limit, workers, started)
     return _result(rm, solver, solver.status_name(status), watcher, started)
+
+
+def _left(time_limit: float, started: float) -> float:
+    """Seconds of the limit still left (0 when used up)."""
+    return max(0.0, time_limit - (time.perf_counter() - started))
 
 
 def _add_hint(rm: RotaModel, chosen: set[Key]) -> None:
@@ -175,18 +202,25 @@ def _result(rm: RotaModel, solver: cp_model.CpSolver, status: str, watcher: _Wat
     chosen = {k for k, v in rm.x.items() if solver.boolean_value(v)}
     p = rm.p
     rota = Rota(p.first, p.last, rm.assignments(solver.boolean_value), p.model.templates, p.calendar.zone.key)
-    objective, bound = solver.objective_value, solver.best_objective_bound
+    objective, bound = float(rm.cost(solver.value)), solver.best_objective_bound
+    gap, wall = 0.0 if status == "OPTIMAL" else _gap(objective, bound), time.perf_counter() - started
     under, over = shortfalls(rm, chosen)
     wishes = [w for w in p.wishes if p.first <= w.date <= p.last]
     return SolveResult(
         status=status, rota=rota, objective=objective, best_bound=bound,
-        gap=0.0 if status == "OPTIMAL" else abs(objective - bound) / max(1.0, abs(objective)),
-        time_to_first=watcher.first, wall_time=time.perf_counter() - started,
+        gap=gap, time_to_first=watcher.first, time_to_1pct=_close(watcher, gap, wall), wall_time=wall,
         fairness={name: _spread([solver.value(expr) for expr in counts.values()])
                   for name, counts in rm.category_counts().items()},
         fair_share_deviation=_deviation(rm, solver),
         understaffed=under, overstaffed=over, changes=_changes(rm, chosen),
         wishes_honoured=sum(_honoured(w, chosen) for w in wishes), wishes_total=len(wishes))
+
+
+def _close(watcher: _Watcher, gap: float, wall: float) -> float | None:
+    """When the gap fell under 1 %: seen at a new plan, or at the end when the bound caught up."""
+    if watcher.close is not None:
+        return watcher.close
+    return wall if gap < 0.01 else None
 
 
 def _deviation(rm: RotaModel, solver: cp_model.CpSolver) -> dict[str, float]:
@@ -200,9 +234,7 @@ def _spread(values: list[int]) -> int:
 
 
 def _honoured(wish: Wish, chosen: set[Key]) -> bool:
-    if wish.template is None:
-        return not any(k[0] == wish.editor_id and k[1] == wish.date for k in chosen)
-    return (wish.editor_id, wish.date, wish.template) in chosen
+    return wish.honoured(k[2] for k in chosen if k[0] == wish.editor_id and k[1] == wish.date)
 
 
 def _changes(rm: RotaModel, chosen: set[Key]) -> int:
@@ -212,65 +244,46 @@ def _changes(rm: RotaModel, chosen: set[Key]) -> int:
 
 
 def _no_plan(problem: RotaProblem, status: str, time_limit: float, workers: int, started: float) -> SolveResult:
-    """Explain a failed solve: relax the headcount, then look for editors whose own rules clash."""
+    """Explain a failed solve within what is left of the limit: out of time, short shifts, or clashing editors."""
     result = SolveResult(status=status, rota=None)
     if status == "UNKNOWN":
-        result.explanation.append("Zeitlimit erreicht, bevor ein zulässiger Plan gefunden wurde.")
+        result.explanation.append(f"Zeitlimit von {_seconds(time_limit)} erreicht, bevor ein zulässiger Plan "
+                                  "gefunden wurde. Mit mehr Zeit findet der Planer vielleicht einen.")
+    elif status != "INFEASIBLE":
+        result.explanation.append(f"Der Planer ist mit dem Status {status} ausgestiegen; bitte melden.")
     elif problem.headcount_hard:
-        relaxed = solve(dataclasses.replace(problem, headcount_hard=False), time_limit, workers)
+        relaxed = solve(dataclasses.replace(problem, headcount_hard=False), _left(time_limit, started), workers)
         result.understaffed = relaxed.understaffed
         result.explanation += [f"Mindestbesetzung nicht erfüllbar: {s.message}" for s in relaxed.understaffed]
         result.explanation += relaxed.explanation
     else:
-        result.explanation += _clashing_editors(problem, workers)
+        result.explanation += _clashing_editors(problem, workers, time_limit, started)
     result.wall_time = time.perf_counter() - started
     return result
 
 
-def _clashing_editors(problem: RotaProblem, workers: int) -> list[str]:
-    """Solve each editor alone: the ones without a lawful month are the cause."""
-    found = []
-    for editor in problem.editors:
+def _seconds(value: float) -> str:
+    return f"{value:g} s".replace(".", ",")
+
+
+def _clashing_editors(problem: RotaProblem, workers: int, time_limit: float, started: float) -> list[str]:
+    """Solve each editor alone within the limit: the ones without a lawful period are the cause."""
+    found, unsure = [], 0
+    for i, editor in enumerate(problem.editors):
+        share = _left(time_limit, started) / (len(problem.editors) - i)
+        if share <= 0:
+            unsure += len(problem.editors) - i
+            break
         rm = RotaModel(problem, [editor], hard_headcount=False).build()
-        status = _solver(2.0, workers, None).solve(rm.m)
+        status = _solver(min(2.0, share), workers, None).solve(rm.m)
         if status == cp_model.INFEASIBLE:
             found.append(f"{editor.name}: Vertragsstunden, Mindest-/Höchstarbeitstage, Abwesenheiten und "
                          "Leitungsvorgaben lassen sich zusammen nicht einhalten.")
-    return found or ["Die Regeln widersprechen sich im Zusammenspiel des Teams."]
-
-
-def greedy_plan(rm: RotaModel) -> set[Key]:
-    """A quick day-by-day plan used as a hint: published shifts first, then the least-loaded editor."""
-    chosen = {k for k in rm.x if rm.frozen(k[1])}
-    published = rm.published()
-    load = {e.id: 0 for e in rm.editors}
-    conflicts = set(rm.rest_conflicts)
-    for day in rm.days:
-        if rm.frozen(day):
-            continue
-        for code in sorted(rm.templates, key=lambda c: rm.templates[c].start):
-            candidates = [e for e in rm.editors if _fits(rm, chosen, conflicts, e, day, code)]
-            candidates.sort(key=lambda e: ((e.id, day, code) not in published, load[e.id] / _target(rm, e)))
-            for e in candidates[:rm.need.get((day, code), 0)]:
-                chosen.add((e.id, day, code))
-                load[e.id] += rm.templates[code].work_minutes
-    return chosen
-
-
-def _target(rm: RotaModel, editor: Editor) -> float:
-    return max(1.0, rm.month_target(editor))
-
-
-def _fits(rm: RotaModel, chosen: set[Key], conflicts: set, editor: Editor, day: dt.date, code: str) -> bool:
-    if (editor.id, day, code) not in rm.x or any((editor.id, day, c) in chosen for c in rm.templates):
-        return False
-    yesterday = day - ONE_DAY
-    if any((editor.id, yesterday, c) in chosen and ((yesterday, c), (day, code)) in conflicts for c in rm.templates):
-        return False
-    limit = editor.limits.max_consecutive_days or rm.p.rules.max_consecutive_days
-    streak = [day - ONE_DAY * i for i in range(1, limit + 1)]
-    if all(any((editor.id, d, c) in chosen for c in rm.templates) for d in streak):
-        return False
-    week = [day - ONE_DAY * (day.weekday() - i) for i in range(day.weekday())]
-    planned = sum(rm.templates[c].work_minutes for d in week for c in rm.templates if (editor.id, d, c) in chosen)
-    return planned + rm.templates[code].work_minutes <= week_bounds(editor, 0, rm.p.rules)[1]
+        elif status != cp_model.OPTIMAL and status != cp_model.FEASIBLE:
+            unsure += 1
+    if found:
+        return found
+    if unsure:
+        return [f"Es gibt keinen zulässigen Plan. Für {unsure} Personen reichte das Zeitlimit nicht, um die "
+                "Ursache einzugrenzen."]
+    return ["Die Regeln widersprechen sich im Zusammenspiel des Teams."]

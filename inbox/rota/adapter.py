@@ -23,8 +23,10 @@ from inbox.rota.models import (
     HoursOverride,
     Rota,
     RotaAssignment,
+    ShiftDemand,
     ShiftTemplateRow,
     TeamHours,
+    TeamRotaRules,
     Wish,
 )
 
@@ -102,13 +104,25 @@ def ensure_templates(team: Team) -> list[ShiftTemplateRow]:
 def _template(row: ShiftTemplateRow) -> sch.ShiftTemplate:
     return sch.ShiftTemplate.parse(row.code, row.name, f"{row.start}-{row.end}",
                                    [sch.DayType(d) for d in row.day_types], break_minutes=row.break_minutes,
-                                   skills=frozenset(row.skills), late=row.late)
+                                   skills=frozenset(row.skills), late=row.late, optional=bool(row.optional))
 
 
 def shift_model_for(team: Team) -> sch.ShiftModel:
     rows = ensure_templates(team)
     headcount = {(r.code, sch.DayType(k)): int(n) for r in rows for k, n in r.headcount.items()}
-    return sch.ShiftModel(tuple(_template(r) for r in rows), headcount)
+    dated = {(d.day, d.template_code): d.extra
+             for d in db.session.scalars(select(ShiftDemand).where(ShiftDemand.team_id == team.id))}
+    return sch.ShiftModel(tuple(_template(r) for r in rows), headcount, dated)
+
+
+def rules_for(team: Team) -> sch.Rules:
+    """The law's defaults plus the team's own rules (forbidden sequences, legal basis of long shifts)."""
+    row = db.session.scalar(select(TeamRotaRules).where(TeamRotaRules.team_id == team.id))
+    if row is None:
+        return sch.Rules()
+    extra = {"long_shift_max_minutes": row.long_shift_max_minutes} if row.long_shift_max_minutes else {}
+    return sch.Rules(forbidden_sequences=tuple(tuple(s) for s in row.forbidden_sequences or ()),
+                     long_shift_basis=row.long_shift_basis or "", **extra)
 
 
 def shift_hours(team: Team) -> dict[str, str]:
@@ -137,7 +151,8 @@ def profile(org_id: int, user_id: int) -> EditorProfile:
 
 
 def _limits(data: dict) -> sch.EditorLimits:
-    known = ("min_consecutive_days", "max_consecutive_days", "min_consecutive_days_off", "max_weekends")
+    known = ("min_consecutive_days", "max_consecutive_days", "min_consecutive_days_off", "max_weekends",
+             "min_minutes", "max_minutes")
     return sch.EditorLimits(max_shifts={k: int(v) for k, v in (data.get("max_shifts") or {}).items()},
                             **{k: int(data[k]) for k in known if data.get(k) not in (None, "")})
 
@@ -169,7 +184,7 @@ def live_rota(team: Team, t: dt.datetime) -> sch.Rota:
     """The published plan around t (this month and the last, for night shifts over the month's end)."""
     model = shift_model_for(team)
     local = t.astimezone(calendar_zone())
-    months = {(local.year, local.month), _previous_month(local.year, local.month)}
+    months = {(local.year, local.month), _shift(local.year, local.month, -1)}
     rows = db.session.scalars(select(Rota).where(Rota.team_id == team.id, Rota.status == "published"))
     items, first, last = [], None, None
     for row in rows:
@@ -186,10 +201,6 @@ def calendar_zone():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(current_app.config["SETTINGS"]["app"]["timezone"])
-
-
-def _previous_month(year: int, month: int) -> tuple[int, int]:
-    return (year, month - 1) if month > 1 else (year - 1, 12)
 
 
 def shift_ends(rota: sch.Rota, since: dt.datetime, until: dt.datetime) -> list[tuple[sch.Assignment, dt.datetime]]:
@@ -210,16 +221,66 @@ def absences_for(org_id: int, user_ids: list[int], first: dt.date, last: dt.date
 def wishes_for(org_id: int, user_ids: list[int], first: dt.date, last: dt.date) -> list[sch.Wish]:
     rows = db.session.scalars(select(Wish).where(Wish.organization_id == org_id, Wish.user_id.in_(user_ids),
                                                  Wish.day >= first, Wish.day <= last))
-    return [sch.Wish(r.user_id, r.day, r.template_code or None, r.weight) for r in rows]
+    return [sch.Wish(r.user_id, r.day, r.template_code or None, r.weight, avoid=bool(r.avoid)) for r in rows]
+
+
+# How far the published days around a month are read: the 8 weeks of a replacement day after holiday
+# work, and back to 1 January for the year's free Sundays.
+CONTEXT_MONTHS_AFTER = 2
+
+
+def context_for(row: Rota, model: sch.ShiftModel) -> sch.Rota | None:
+    """The team's published months adjoining the rota's month, as one fixed context rota (None if none).
+
+    Backwards they reach to January of the same year (the free-Sunday count) and at least two months
+    (replacement days after holiday work); forwards two months. A month that is not published ends the
+    chain, since its days are not known.
+    """
+    first, last = sch.month_range(row.year, row.month)
+    back = max(row.month - 1, 2)
+    months = [_shift(row.year, row.month, -i) for i in range(1, back + 1)]
+    after = [_shift(row.year, row.month, i) for i in range(1, CONTEXT_MONTHS_AFTER + 1)]
+    published = {(r.year, r.month): r for r in db.session.scalars(
+        select(Rota).where(Rota.team_id == row.team_id, Rota.status == "published", Rota.id != row.id,
+                           Rota.year.between(row.year - 1, row.year + 1)))}
+    chain = _adjoining(months, published) + _adjoining(after, published)
+    if not chain:
+        return None
+    items = [a for r in chain for a in rota_object(r, model).assignments]
+    ranges = [sch.month_range(r.year, r.month) for r in chain]
+    lo, hi = min(x[0] for x in ranges), max(x[1] for x in ranges)
+    return sch.Rota(min(lo, first), max(hi, last), items, model.templates, calendar_zone().key)
+
+
+def _shift(year: int, month: int, step: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + step
+    return index // 12, index % 12 + 1
+
+
+def _adjoining(months: list[tuple[int, int]], published: dict) -> list[Rota]:
+    found = []
+    for key in months:
+        if key not in published:
+            break
+        found.append(published[key])
+    return found
+
+
+def _inputs(row: Rota) -> tuple[Team, list[sch.Editor], sch.ShiftModel, sch.Rota | None, list[sch.Absence]]:
+    """Team, editors, shift model, context and absences (over the context days too) of a rota."""
+    team = db.session.get(Team, row.team_id)
+    editors, model = editors_for(team), shift_model_for(team)
+    context = context_for(row, model)
+    first, last = sch.month_range(row.year, row.month)
+    if context is not None:
+        first, last = min(first, context.first), max(last, context.last)
+    return team, editors, model, context, absences_for(row.organization_id, [e.id for e in editors], first, last)
 
 
 def validate(row: Rota) -> list[sch.Violation]:
-    """Every rule the rota breaks, with German messages."""
-    team = db.session.get(Team, row.team_id)
-    editors = editors_for(team)
-    first, last = sch.month_range(row.year, row.month)
-    absences = absences_for(row.organization_id, [e.id for e in editors], first, last)
-    return sch.validate(rota_object(row), editors, calendar_for(team), absences)
+    """Every rule the rota breaks, judged together with the published months around it, in German."""
+    team, editors, model, context, absences = _inputs(row)
+    return sch.validate(rota_object(row, model), editors, calendar_for(team), absences, rules_for(team), context)
 
 
 def gaps(row: Rota) -> list[sch.CoverageGap]:
@@ -236,15 +297,14 @@ def gaps_ahead(team: Team, start: dt.datetime, days: int) -> list[sch.CoverageGa
 
 
 def problem(row: Rota, *, replan_from: dt.date | None = None) -> sch.RotaProblem:
-    team = db.session.get(Team, row.team_id)
-    editors = editors_for(team)
-    ids = [e.id for e in editors]
+    """The month to plan, with the published months around it as fixed context (re-plans too)."""
+    team, editors, model, context, absences = _inputs(row)
     first, last = sch.month_range(row.year, row.month)
-    published = rota_object(row) if replan_from else None
-    return sch.RotaProblem.month(calendar_for(team), shift_model_for(team), editors, row.year, row.month,
-                                 absences=absences_for(row.organization_id, ids, first, last),
-                                 wishes=wishes_for(row.organization_id, ids, first, last),
-                                 published=published, frozen_before=replan_from)
+    published = rota_object(row, model) if replan_from else None
+    return sch.RotaProblem.month(calendar_for(team), model, editors, row.year, row.month, absences=absences,
+                                 wishes=wishes_for(row.organization_id, [e.id for e in editors], first, last),
+                                 rules=rules_for(team), published=published, frozen_before=replan_from,
+                                 context=context)
 
 
 def solve(prob: sch.RotaProblem, time_limit: float, progress: Callable[[float, float], None]) -> sch.SolveResult:

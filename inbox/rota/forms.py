@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, FloatField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from inbox.rota.models import ABSENCE_KINDS, OVERRIDE_KINDS
@@ -24,6 +24,7 @@ class WishForm(FlaskForm):
     day = DateField("Tag", validators=[DataRequired("Bitte ein Datum angeben.")])
     template = SelectField("Wunsch")
     weight = IntegerField("Gewicht (1–10)", default=1, validators=[NumberRange(1, 10)])
+    avoid = BooleanField("diesen Dienst bitte nicht")
 
 
 class OverrideForm(FlaskForm):
@@ -41,3 +42,19 @@ class ProfileForm(FlaskForm):
     capacity = IntegerField("Höchstlast (offene Unterhaltungen)", validators=[Optional(), NumberRange(1, 500)])
     max_late = IntegerField("Höchstens Spätdienste im Monat", validators=[Optional(), NumberRange(0, 31)])
     max_weekends = IntegerField("Höchstens Wochenenden im Monat", validators=[Optional(), NumberRange(0, 5)])
+    min_hours = FloatField("Mindestens Stunden im Monat", validators=[Optional(), NumberRange(0, 300)])
+    max_hours = FloatField("Höchstens Stunden im Monat", validators=[Optional(), NumberRange(0, 300)])
+
+
+class DatedHeadcountForm(FlaskForm):
+    day = DateField("Tag", validators=[DataRequired("Bitte ein Datum angeben.")])
+    template = SelectField("Dienst")
+    extra = IntegerField("Zusätzliche Personen (0 entfernt)", default=1, validators=[NumberRange(0, 50)])
+
+
+class RotaRulesForm(FlaskForm):
+    sequences = TextAreaField("Ausgeschlossene Abfolgen (eine je Zeile, z. B. „S F“; - = frei, * = irgendein Dienst)",
+                              validators=[Optional()])
+    long_shift_basis = StringField("Rechtsgrundlage für Dienste über 10 Stunden (§ 7 ArbZG, z. B. Tarifvertrag)",
+                                   validators=[Optional()])
+    long_shift_max_hours = FloatField("Dann höchstens Stunden am Tag", validators=[Optional(), NumberRange(10, 24)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inbox.accounts.models import User
@@ -35,6 +35,33 @@ class ShiftTemplateRow(OrgScoped, db.Model):
     skills: Mapped[list] = mapped_column(JSON, default=list)
     break_minutes: Mapped[int | None]
     late: Mapped[bool] = mapped_column(default=False)
+    # Plannable on its day types even where no headcount is demanded (a lead allows it).
+    optional: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class ShiftDemand(OrgScoped, db.Model):
+    """Extra editors on one shift on one date, on top of the day type's headcount (election day)."""
+
+    __table_args__ = (UniqueConstraint("team_id", "day", "template_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    template_code: Mapped[str] = mapped_column(String(8))
+    extra: Mapped[int] = mapped_column(default=1)
+
+
+class TeamRotaRules(OrgScoped, db.Model):
+    """A team's own rota rules beside the law: forbidden shift sequences, the legal basis of long shifts."""
+
+    __tablename__ = "team_rota_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), unique=True)
+    # Lists of template codes, "-" for a day off, "*" for any shift, e.g. [["S", "F"]].
+    forbidden_sequences: Mapped[list] = mapped_column(JSON, default=list)
+    long_shift_basis: Mapped[str] = mapped_column(String(300), default="")
+    long_shift_max_minutes: Mapped[int | None]
 
 
 class TeamHours(OrgScoped, db.Model):
@@ -116,7 +143,7 @@ class Absence(OrgScoped, Timestamped, db.Model):
 
 
 class Wish(OrgScoped, Timestamped, db.Model):
-    """A day off (no template) or a preferred shift on a date."""
+    """A day off (no template), a preferred shift, or a shift not wanted (avoid) on a date."""
 
     __tablename__ = "rota_wish"
 
@@ -125,6 +152,8 @@ class Wish(OrgScoped, Timestamped, db.Model):
     day: Mapped[date] = mapped_column(Date)
     template_code: Mapped[str] = mapped_column(String(8), default="")
     weight: Mapped[int] = mapped_column(default=1)
+    # With a template: not that shift on that day.
+    avoid: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship()
 

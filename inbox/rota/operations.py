@@ -21,7 +21,9 @@ from inbox.rota.models import (
     Rota,
     RotaAssignment,
     RotaRun,
+    ShiftDemand,
     TeamHours,
+    TeamRotaRules,
     Wish,
 )
 
@@ -98,12 +100,14 @@ def delete_absence(absence: Absence) -> None:
     db.session.flush()
 
 
-def add_wish(org_id: int, user_id: int, day: date, template_code: str = "", weight: int = 1) -> Wish:
+def add_wish(org_id: int, user_id: int, day: date, template_code: str = "", weight: int = 1,
+             avoid: bool = False) -> Wish:
+    """A day off (no template), a shift wanted, or with avoid a shift not wanted on a date."""
     wish = Wish(organization_id=org_id, user_id=user_id, day=day, template_code=template_code,
-                weight=max(1, min(weight, 10)))
+                weight=max(1, min(weight, 10)), avoid=bool(avoid and template_code))
     db.session.add(wish)
     db.session.flush()
-    record(org_id, "wish.added", wish, user_id=user_id)
+    record(org_id, "wish.added", wish, user_id=user_id, avoid=wish.avoid)
     return wish
 
 
@@ -165,3 +169,59 @@ def delete_override(row: HoursOverride) -> None:
     record(row.organization_id, "team.override_removed", row, team_id=row.team_id, kind=row.kind)
     db.session.delete(row)
     db.session.flush()
+
+
+def set_dated_headcount(team: Team, day: date, template_code: str, extra: int) -> ShiftDemand | None:
+    """Extra editors on one shift on one date on top of the day type's headcount; 0 removes the entry."""
+    if template_code not in {r.code for r in adapter.ensure_templates(team)}:
+        raise ValueError("Unbekannter Dienst")
+    row = db.session.scalar(select(ShiftDemand).where(ShiftDemand.team_id == team.id, ShiftDemand.day == day,
+                                                      ShiftDemand.template_code == template_code))
+    if row is None and extra:
+        row = ShiftDemand(organization_id=team.organization_id, team_id=team.id, day=day,
+                          template_code=template_code, extra=extra)
+        db.session.add(row)
+        db.session.flush()
+    if row is not None:
+        row.extra = extra
+        record(team.organization_id, "team.dated_headcount", row, team_id=team.id, day=day.isoformat(),
+               template=template_code, extra=extra)
+        if not extra:
+            db.session.delete(row)
+        db.session.flush()
+    return row if extra else None
+
+
+def set_rota_rules(team: Team, sequences: list[list[str]], long_shift_basis: str,
+                   long_shift_max_minutes: int | None) -> TeamRotaRules:
+    """The team's forbidden shift sequences and the legal basis (§ 7 ArbZG) of shifts over 10 hours."""
+    codes = {r.code for r in adapter.ensure_templates(team)} | {"-", "*"}
+    for sequence in sequences:
+        if len(sequence) < 2 or not set(sequence) <= codes:
+            raise ValueError(f"„{' '.join(sequence)}“ ist keine gültige Abfolge (Dienstkürzel, - für frei, * für "
+                             "irgendeinen Dienst; mindestens zwei Tage)")
+    if long_shift_max_minutes is not None and not 600 < long_shift_max_minutes <= 24 * 60:
+        raise ValueError("Längere Dienste: die Höchstdauer muss über 10 Stunden liegen.")
+    row = db.session.scalar(select(TeamRotaRules).where(TeamRotaRules.team_id == team.id))
+    if row is None:
+        row = TeamRotaRules(organization_id=team.organization_id, team_id=team.id)
+        db.session.add(row)
+    row.forbidden_sequences, row.long_shift_basis = sequences, long_shift_basis.strip()
+    row.long_shift_max_minutes = long_shift_max_minutes
+    db.session.flush()
+    record(team.organization_id, "team.rota_rules_changed", row, team_id=team.id, sequences=len(sequences),
+           long_shifts=bool(row.long_shift_basis))
+    return row
+
+
+def set_optional_templates(team: Team, codes: set[str]) -> None:
+    """Templates the team may plan on their day types even where no headcount is demanded."""
+    changed = []
+    for row in adapter.ensure_templates(team):
+        if row.optional != (row.code in codes):
+            row.optional = row.code in codes
+            changed.append(row)
+    db.session.flush()
+    for row in changed:
+        record(team.organization_id, "team.template_optional", row, team_id=team.id, code=row.code,
+               optional=row.optional)

@@ -11,7 +11,17 @@ from inbox.accounts.models import Membership, User
 from inbox.extensions import db
 from inbox.orgs.models import Team
 from inbox.rota import adapter
-from inbox.rota.models import ABSENCE_KINDS, Absence, EditorProfile, HoursOverride, Rota, RotaAssignment, RotaRun
+from inbox.rota.models import (
+    ABSENCE_KINDS,
+    Absence,
+    EditorProfile,
+    HoursOverride,
+    Rota,
+    RotaAssignment,
+    RotaRun,
+    ShiftDemand,
+    TeamRotaRules,
+)
 
 AWAY_REASONS = {"": "im Dienst erreichbar", "break": "Pause", "meeting": "Besprechung"}
 WEEKDAY_SHORT = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
@@ -68,8 +78,24 @@ def team_settings(team: Team) -> dict:
     profiles = {u.id: adapter.profile(team.organization_id, u.id) for u in users}
     overrides = db.session.scalars(select(HoursOverride).where(HoursOverride.team_id == team.id)
                                    .order_by(HoursOverride.first.desc()))
+    dated = db.session.scalars(select(ShiftDemand).where(ShiftDemand.team_id == team.id)
+                               .order_by(ShiftDemand.day, ShiftDemand.template_code))
+    rules = db.session.scalar(select(TeamRotaRules).where(TeamRotaRules.team_id == team.id))
     return {"team": team, "weekly": adapter.weekly_text(team.id), "day_labels": DAY_LABELS, "users": users,
-            "profiles": profiles, "overrides": list(overrides), "late_codes": _late_codes(team)}
+            "profiles": profiles, "overrides": list(overrides), "late_codes": _late_codes(team),
+            "templates_rows": adapter.ensure_templates(team), "dated": list(dated), "rules": rules}
+
+
+def parse_sequences(text: str | None) -> list[list[str]]:
+    """One sequence per line, codes separated by spaces, commas or arrows: "S F", "N, -, *", "S → F"."""
+    lines = [line.replace("→", " ").replace(",", " ").replace(">", " ").split() for line in (text or "").splitlines()]
+    return [[c if c in ("-", "*") else c.upper() for c in line] for line in lines if line]
+
+
+def rules_values(form, team: Team) -> dict:
+    hours = form.long_shift_max_hours.data
+    return {"sequences": parse_sequences(form.sequences.data), "long_shift_basis": form.long_shift_basis.data or "",
+            "long_shift_max_minutes": round(hours * 60) if hours else None}
 
 
 def _late_codes(team: Team) -> list[str]:
@@ -81,7 +107,9 @@ def _words(text: str | None) -> list[str]:
 
 
 def profile_values(form, team: Team) -> dict:
-    limits = {"max_weekends": form.max_weekends.data}
+    limits = {"max_weekends": form.max_weekends.data,
+              "min_minutes": None if form.min_hours.data is None else round(form.min_hours.data * 60),
+              "max_minutes": None if form.max_hours.data is None else round(form.max_hours.data * 60)}
     if form.max_late.data is not None:
         limits["max_shifts"] = {code: form.max_late.data for code in _late_codes(team)}
     return {"contract_hours_week": form.contract_hours_week.data, "skills": _words(form.skills.data),

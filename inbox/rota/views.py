@@ -15,7 +15,15 @@ from inbox.core.web import flash_form_errors, form_errors
 from inbox.extensions import db
 from inbox.orgs.models import Team
 from inbox.rota import adapter, operations, queries
-from inbox.rota.forms import AbsenceForm, CsrfForm, OverrideForm, ProfileForm, WishForm
+from inbox.rota.forms import (
+    AbsenceForm,
+    CsrfForm,
+    DatedHeadcountForm,
+    OverrideForm,
+    ProfileForm,
+    RotaRulesForm,
+    WishForm,
+)
 from inbox.rota.models import Absence, HoursOverride, Rota, RotaRun
 
 bp = Blueprint("rota", __name__)
@@ -195,7 +203,48 @@ def settings(team_id: int):
         flash("Servicezeiten gespeichert.", "success")
         return redirect(url_for("rota.settings", team_id=team.id), 303)
     return render_template("rota/settings.html", **queries.team_settings(team), form=form,
-                           override_form=OverrideForm())
+                           override_form=OverrideForm(), dated_form=_dated_form(team), rules_form=RotaRulesForm())
+
+
+def _dated_form(team: Team) -> DatedHeadcountForm:
+    form = DatedHeadcountForm()
+    form.template.choices = [(r.code, f"{r.name} ({r.start}–{r.end})") for r in adapter.ensure_templates(team)]
+    return form
+
+
+@bp.post("/team/<int:team_id>/besetzung")
+@require_role(*LEADS)
+def set_dated_headcount(team_id: int):
+    team = _team(team_id)
+    form = _dated_form(team)
+    try:
+        if not form.validate_on_submit():
+            raise ValueError(" ".join(form_errors(form)))
+        operations.set_dated_headcount(team, form.day.data, form.template.data, form.extra.data or 0)
+    except ValueError as exc:
+        flash(f"Nicht gespeichert: {exc}", "error")
+        return redirect(url_for("rota.settings", team_id=team.id), 303)
+    db.session.commit()
+    flash("Besetzung für den Tag gespeichert.", "success")
+    return redirect(url_for("rota.settings", team_id=team.id), 303)
+
+
+@bp.post("/team/<int:team_id>/regeln")
+@require_role(*LEADS)
+def save_rules(team_id: int):
+    team = _team(team_id)
+    form = RotaRulesForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValueError(" ".join(form_errors(form)))
+        operations.set_rota_rules(team, **queries.rules_values(form, team))
+        operations.set_optional_templates(team, set(request.form.getlist("optional")))
+    except ValueError as exc:
+        flash(f"Nicht gespeichert: {exc}", "error")
+        return redirect(url_for("rota.settings", team_id=team.id), 303)
+    db.session.commit()
+    flash("Teamregeln gespeichert.", "success")
+    return redirect(url_for("rota.settings", team_id=team.id), 303)
 
 
 @bp.post("/team/<int:team_id>/ausnahmen")
@@ -294,7 +343,8 @@ def add_wish():
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(url_for("rota.mine"), 303)
-    operations.add_wish(g.org_id, current_user.id, form.day.data, form.template.data, form.weight.data or 1)
+    operations.add_wish(g.org_id, current_user.id, form.day.data, form.template.data, form.weight.data or 1,
+                        avoid=form.avoid.data)
     db.session.commit()
     flash("Wunsch gespeichert.", "success")
     return redirect(url_for("rota.mine"), 303)

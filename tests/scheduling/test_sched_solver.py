@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from ortools.sat.python import cp_model
 
 from scheduling import (
     Absence,
@@ -15,6 +16,7 @@ from scheduling import (
     solve,
     validate,
 )
+from scheduling.model import RotaModel
 
 CAL = BusinessCalendar.essen_default("NW")
 MODEL = ShiftModel.essen_default(early=1, late=1, weekend=1)
@@ -105,3 +107,47 @@ def test_holiday_headcount_uses_holiday_day_type():
     result = solve(RotaProblem(CAL, model, TEAM, dt.date(2026, 6, 1), dt.date(2026, 6, 7)), time_limit=3)
     corpus_christi = [a for a in result.rota.assignments if a.date == dt.date(2026, 6, 4)]
     assert len(corpus_christi) == 2 and {a.template for a in corpus_christi} == {"T"}
+
+
+def test_time_limit_counts_model_building_and_says_so():
+    team = [Editor(i, f"Person {i}", 39.0) for i in range(1, 13)]
+    problem = RotaProblem.month(CAL, ShiftModel.essen_default(early=3, late=3, weekend=2), team, 2026, 12)
+    result = solve(problem, time_limit=0.001)
+    assert result.status == "UNKNOWN" and result.rota is None
+    assert result.explanation == ["Zeitlimit von 0,001 s erreicht, bevor ein zulässiger Plan gefunden wurde. "
+                                  "Mit mehr Zeit findet der Planer vielleicht einen."]
+
+
+def least_cost(problem, plan) -> float:
+    """The model's objective with every assignment fixed to the plan: only the penalties' slack is left to
+    the solver, which drives it out, so this is what the plan really costs."""
+    rm = RotaModel(problem, problem.editors, False).build()
+    chosen = {(a.editor_id, a.date, a.template) for a in plan.assignments}
+    for key, var in rm.x.items():
+        rm.m.add(var == int(key in chosen))
+    solver = cp_model.CpSolver()
+    assert solver.solve(rm.m) == cp_model.OPTIMAL
+    return solver.objective_value
+
+
+def test_objective_is_the_real_cost_of_the_plan():
+    # The first plan CP-SAT finds carries slack (once 20,923 points for a plan that cost 15,173).
+    team = [Editor(i, f"Person {i}", 30.0 if i % 3 else 39.0) for i in range(1, 9)]
+    problem = RotaProblem.month(CAL, ShiftModel.essen_default(early=2, late=2, weekend=2), team, 2026, 11)
+    result = solve(problem, time_limit=5, hint=False, params={"stop_after_first_solution": True})
+    assert result.objective == least_cost(problem, result.rota)
+    assert result.best_bound <= result.objective and result.gap == pytest.approx(
+        (result.objective - result.best_bound) / result.objective)
+
+
+def test_interchangeable_editors_are_ordered_by_minutes():
+    twins = [Editor(i, f"Person {i}", 20.0) for i in range(1, 5)]
+    odd = Editor(5, "Pia", 30.0)
+    problem = RotaProblem(CAL, MODEL, [*twins, odd], dt.date(2026, 5, 4), dt.date(2026, 5, 17),
+                          wishes=[Wish(4, dt.date(2026, 5, 6), None, 3)])
+    rm = RotaModel(problem, problem.editors, False)
+    assert [[e.id for e in g] for g in rm.interchangeable()] == [[1, 2, 3]]  # 4 has a wish, 5 another contract
+    result = solve(problem, time_limit=3)
+    minutes = [sum(MODEL.template(a.template).work_minutes for a in result.rota.of_editor(i)) for i in (1, 2, 3)]
+    assert minutes == sorted(minutes, reverse=True)
+    assert validate(result.rota, problem.editors, CAL) == []
