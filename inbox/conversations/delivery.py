@@ -10,8 +10,10 @@ from sqlalchemy import select, update
 from inbox.audit.operations import record
 from inbox.channels.adapters import get_adapter
 from inbox.channels.adapters.base import DeliveryError, DeliveryStatus, OutboundReply
+from inbox.conversations.fitting import fitted_status, stored_id
 from inbox.conversations.models import Conversation, Message
 from inbox.core import clock
+from inbox.core.safetext import clean
 from inbox.extensions import db
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ def send(message: Message) -> timedelta | None:
     """Send a claimed message; returns a delay when it should be tried again later."""
     channel = db.session.get(Conversation, message.conversation_id).channel
     try:
-        message.external_id = get_adapter(channel.kind).send(channel, build_reply(message))
+        message.external_id = stored_id(get_adapter(channel.kind).send(channel, build_reply(message)))
     except DeliveryError as exc:
         return _failed(message, exc)
     except Exception as exc:  # noqa: BLE001
@@ -67,20 +69,21 @@ def send(message: Message) -> timedelta | None:
 
 
 def _failed(message: Message, exc: DeliveryError) -> timedelta | None:
-    attempt = message.delivery_attempts
+    attempt, error = message.delivery_attempts, clean(str(exc))  # the platform's words may hold a NUL
     if exc.permanent or attempt > len(BACKOFF):
-        message.delivery_state, message.delivery_error = "failed", str(exc)
+        message.delivery_state, message.delivery_error = "failed", error
         db.session.flush()
         record(message.organization_id, "message.failed", message, conversation_id=message.conversation_id,
-               error=str(exc))
+               error=error)
         return None
-    message.delivery_state, message.delivery_error = "retrying", str(exc)
+    message.delivery_state, message.delivery_error = "retrying", error
     db.session.flush()
     return timedelta(seconds=max(BACKOFF[attempt - 1], exc.retry_after or 0))
 
 
 def apply_status(channel, status: DeliveryStatus) -> None:
     """A platform reports what became of a reply (delivered, read, failed)."""
+    status = fitted_status(status)
     message = db.session.scalar(select(Message).where(Message.channel_id == channel.id,
                                                       Message.external_id == status.external_id))
     if message is None or message.direction != "out":
