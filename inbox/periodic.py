@@ -1,4 +1,5 @@
-"""Everything that runs on a clock, in one pass: shift ends, the queue, SLAs, forward reminders, mail replies.
+"""Everything that runs on a clock, in one pass: shift ends, the queue, SLAs, forward reminders, mail replies,
+and removing rate-limit counts whose window is over.
 
 RQ runs it as `routing.tasks.periodic_sweep`; the demo runs it from a thread. Every part is idempotent.
 """
@@ -14,6 +15,7 @@ log = logging.getLogger(__name__)
 
 def run_all() -> dict[str, int]:
     from inbox.channels.tasks import requeue_stale
+    from inbox.core import ratelimit
     from inbox.forwarding.replies import fetch
     from inbox.forwarding.sweep import sweep as forwarding_sweep
     from inbox.routing import sweep as routing_sweep
@@ -21,6 +23,7 @@ def run_all() -> dict[str, int]:
     totals = routing_sweep.run()
     totals.update(forwarding_sweep())
     totals["raw_events_requeued"] = requeue_stale()
+    totals["rate_limits_purged"] = ratelimit.purge()
     if mailer.settings().get("imap_host"):
         totals.update({f"replies_{k}": v for k, v in fetch().items()})
     return totals
