@@ -1,5 +1,5 @@
 """Everything that runs on a clock, in one pass: shift ends, the queue, SLAs, forward reminders, mail replies,
-replies whose delivery overran its deadline.
+replies whose delivery overran its deadline, and removing rate-limit counts whose window is over.
 
 RQ runs it as `routing.tasks.periodic_sweep`; the demo runs it from a thread. Every part is idempotent.
 """
@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 def run_all() -> dict[str, int]:
     from inbox.channels.tasks import requeue_stale
     from inbox.conversations.recovery import check_overdue
+    from inbox.core import ratelimit
     from inbox.forwarding.replies import fetch
     from inbox.forwarding.sweep import sweep as forwarding_sweep
     from inbox.routing import sweep as routing_sweep
@@ -24,6 +25,7 @@ def run_all() -> dict[str, int]:
     totals.update(forwarding_sweep())
     totals["raw_events_requeued"] = requeue_stale()
     totals.update(check_overdue())
+    totals["rate_limits_purged"] = ratelimit.purge()
     if mailer.settings().get("imap_host"):
         totals.update({f"replies_{k}": v for k, v in fetch().items()})
     return totals

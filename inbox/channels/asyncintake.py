@@ -29,6 +29,7 @@ from inbox.channels.adapters.base import SignatureError
 from inbox.channels.directory import EXTENSION as DIRECTORY
 from inbox.channels.directory import ChannelKey
 from inbox.channels.rawstore import JOB_SIZE, StoreUnavailable, batch_params, batch_sql, hand_on, pending_ids
+from inbox.core.safetext import is_odd
 from inbox.core.web import within
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,8 @@ class WebhookFront:
         await send({"type": "http.response.body", "body": payload})
 
     async def handle(self, slug: str, scope, receive) -> tuple[int, dict]:
+        if is_odd(slug):
+            return intake.odd_slug(slug)
         channel = await self._channel(slug)
         if channel is None:
             return intake.unknown(slug)

@@ -22,6 +22,7 @@ from inbox.channels.adapters.base import PayloadError, SignatureError
 from inbox.channels.directory import EXTENSION as DIRECTORY
 from inbox.channels.directory import ChannelKey
 from inbox.channels.rawstore import StoreUnavailable, event_row, group_writer, insert_rows
+from inbox.core.safetext import is_odd
 from inbox.core.web import within
 from inbox.extensions import db
 
@@ -139,6 +140,8 @@ class WebhookIntake:
         return _respond(start_response, status, answer)
 
     def handle(self, slug: str, environ) -> tuple[int, dict]:
+        if is_odd(slug):
+            return odd_slug(slug)
         channel = self.app.extensions[DIRECTORY].get(slug)
         if channel is None:
             return unknown(slug)
@@ -151,6 +154,12 @@ class WebhookIntake:
 def unknown(slug: str) -> tuple[int, dict]:
     log.info("webhook for unknown channel %r", slug)
     return 404, {"error": "unknown channel"}
+
+
+def odd_slug(slug: str) -> tuple[int, dict]:
+    """A NUL or lone surrogate in the address: no channel has one, and PostgreSQL cannot even look it up."""
+    log.warning("webhook refused: odd characters in the channel address %r", slug[:100])
+    return 400, {"error": "invalid characters in the channel address"}
 
 
 def too_large(slug: str) -> tuple[int, dict]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from inbox.channels.models import RawEvent
+from inbox.conversations.fitting import stored_id
 from inbox.conversations.models import Conversation, Message
 from inbox.extensions import db
 
 
 def thread_key_of(channel, external_ids: list[str]) -> str | None:
     """The thread key of the conversation holding any of these messages (in or out), latest id first."""
-    ids = [i for i in dict.fromkeys(external_ids) if i]
+    # Ids as they are stored (a platform's odd or over-long id is stored in its digest form).
+    ids = [stored_id(i) for i in dict.fromkeys(external_ids) if i]
     if not ids:
         return None
     rows = db.session.execute(
@@ -31,10 +33,12 @@ def stored_ids(channel, external_ids: list[str]) -> set[str]:
     """Which of these external ids the channel already holds as messages."""
     if not external_ids:
         return set()
-    return set(db.session.scalars(
+    as_stored = {stored_id(i): i for i in external_ids}
+    found = db.session.scalars(
         select(Message.external_id).where(Message.organization_id == channel.organization_id,
-                                          Message.channel_id == channel.id, Message.external_id.in_(external_ids))
-    ))
+                                          Message.channel_id == channel.id, Message.external_id.in_(list(as_stored)))
+    )
+    return {as_stored[i] for i in found}
 
 
 def inbound_body(channel, external_id: str) -> bytes | None:
@@ -44,7 +48,7 @@ def inbound_body(channel, external_id: str) -> bytes | None:
     return db.session.scalar(
         select(RawEvent.body).join(Message, Message.raw_event_id == RawEvent.id)
         .where(Message.organization_id == channel.organization_id, Message.channel_id == channel.id,
-               Message.external_id == external_id)
+               Message.external_id == stored_id(external_id))
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from inbox.core import clock
+from inbox.core.safetext import clean, clean_deep, fit
 
 log = logging.getLogger(__name__)
 EXTENSION = "mitreden_raw_writer"
@@ -38,9 +39,13 @@ class StoreUnavailable(RuntimeError):
 
 def event_row(channel, body: bytes, content_type: str, headers: dict, status: str = "pending",
               error: str = "") -> dict:
+    """The row of one raw event. The body is stored as sent (bytea); what is text must fit its column:
+    a sender's NUL or over-long Content-Type would otherwise fail the INSERT, and every retry with it."""
+    from inbox.channels.models import RawEvent
+
     return {"organization_id": channel.organization_id, "channel_id": channel.id, "body": body,
-            "content_type": content_type, "headers": headers, "status": status, "error": error,
-            "attempts": 0, "received_at": clock.now()}
+            "content_type": fit(content_type, RawEvent.content_type), "headers": clean_deep(headers),
+            "status": status, "error": clean(error), "attempts": 0, "received_at": clock.now()}
 
 
 def insert_rows(connection: Connection, rows: list[dict]) -> list[int]:

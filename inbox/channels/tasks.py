@@ -15,6 +15,7 @@ from inbox.channels.rawstore import JOB_SIZE
 from inbox.conversations import operations
 from inbox.conversations.delivery import apply_status
 from inbox.core import clock
+from inbox.core.safetext import clean
 from inbox.extensions import db
 from inbox.jobs import enqueue, task
 
@@ -66,11 +67,12 @@ def _process(event_id: int) -> None:
         result = get_adapter(event.channel.kind).parse(event.channel, event.body, event.content_type)
     except PayloadError as exc:
         log.warning("raw event %s of channel %s cannot be parsed: %s", event.id, event.channel_id, exc)
-        event.status, event.error = "failed", str(exc)
+        event.status, event.error = "failed", clean(str(exc))  # the reason may quote the payload
         return
     except Exception as exc:  # noqa: BLE001  (an adapter bug: keep the event failed and visible, not pending forever)
         log.exception("raw event %s of channel %s: adapter error", event.id, event.channel_id)
-        event.status, event.error = "failed", f"Interner Fehler beim Verarbeiten: {exc.__class__.__name__}: {exc}"
+        event.status = "failed"
+        event.error = clean(f"Interner Fehler beim Verarbeiten: {exc.__class__.__name__}: {exc}")
         return
     stored = [operations.ingest(event.channel, item, event.id, received_at=event.received_at)
               for item in result.messages]

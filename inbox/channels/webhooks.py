@@ -1,19 +1,21 @@
 """/webhooks/<slug> in Flask: platform handshakes (GET) and our own contact form page (POST as a form).
 
 Signed platform posts are answered by `intake.WebhookIntake` before they reach Flask; a form
-post comes here because its CSRF token is checked against the session. Both use `intake.accept`.
+post comes here because its CSRF token is checked against the session, and goes on to the
+contact form's own checks (`views.submit`). Both end in `intake.accept`.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, request
 
 from inbox.channels.adapters import get_adapter
 from inbox.channels.adapters.base import SignatureError
 from inbox.channels.directory import directory
 from inbox.channels.intake import FORM_TYPES, accept, unknown
+from inbox.channels.views import submit
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -43,9 +45,7 @@ def receive(slug: str):
     if channel is None:
         status, answer = unknown(slug)
         return jsonify(answer), status
+    if channel.kind == "webform" and (request.content_type or "").startswith(FORM_TYPES):
+        return submit(channel)
     status, answer = accept(current_app._get_current_object(), channel, request, request.get_data(cache=True))
-    if not (request.content_type or "").startswith(FORM_TYPES) or status in (401, 503):
-        return jsonify(answer), status
-    if status == 200:
-        return redirect(url_for("channels.contact_thanks", slug=slug), 303)
-    return redirect(url_for("channels.contact_form", slug=slug, error=answer["error"]), 303)
+    return jsonify(answer), status

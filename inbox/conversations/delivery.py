@@ -15,9 +15,11 @@ from sqlalchemy import select, update
 from inbox.audit.operations import record
 from inbox.channels.adapters import get_adapter
 from inbox.channels.adapters.base import DeliveryError, DeliveryStatus, OutboundReply
+from inbox.conversations.fitting import fitted_status, stored_id
 from inbox.conversations.models import Conversation, Message
 from inbox.conversations.queries import citizen_last_wrote
 from inbox.core import clock
+from inbox.core.safetext import clean
 from inbox.extensions import db
 
 log = logging.getLogger(__name__)
@@ -105,7 +107,7 @@ def _job_timed_out(exc: Exception) -> bool:
 
 
 def mark_sent(message: Message, external_id: str, **detail) -> None:
-    message.external_id = external_id
+    message.external_id = stored_id(external_id)  # the platform's id, fitted to the column like inbound ids
     message.delivery_state, message.delivery_error, message.sent_at = "sent", "", clock.now()
     message.delivery_deadline = None
     db.session.flush()
@@ -126,15 +128,15 @@ def _unanswered(message: Message, exc: DeliveryError) -> None:
 
 
 def _failed(message: Message, exc: DeliveryError) -> timedelta | None:
-    attempt = message.delivery_attempts
+    attempt, error = message.delivery_attempts, clean(str(exc))  # the platform's words may hold a NUL
     if exc.permanent or attempt > len(BACKOFF):
-        message.delivery_state, message.delivery_error, message.delivery_deadline = "failed", str(exc), None
+        message.delivery_state, message.delivery_error, message.delivery_deadline = "failed", error, None
         db.session.flush()
         record(message.organization_id, "message.failed", message, conversation_id=message.conversation_id,
-               error=str(exc))
+               error=error)
         return None
     delay = timedelta(seconds=max(BACKOFF[attempt - 1], exc.retry_after or 0))
-    message.delivery_state, message.delivery_error = "retrying", str(exc)
+    message.delivery_state, message.delivery_error = "retrying", error
     message.delivery_deadline = clock.now() + delay + check_after()
     db.session.flush()
     return delay
@@ -142,6 +144,7 @@ def _failed(message: Message, exc: DeliveryError) -> timedelta | None:
 
 def apply_status(channel, status: DeliveryStatus) -> None:
     """A platform reports what became of a reply (delivered, read, failed)."""
+    status = fitted_status(status)
     message = db.session.scalar(select(Message).where(Message.channel_id == channel.id,
                                                       Message.external_id == status.external_id))
     if message is None or message.direction != "out":

@@ -11,8 +11,10 @@ from inbox.audit.operations import record
 from inbox.channels.adapters.base import InboundMessage
 from inbox.channels.models import Channel
 from inbox.conversations import delivery
+from inbox.conversations.fitting import fitted_message
 from inbox.conversations.models import Contact, Conversation, Message, Note
 from inbox.core import clock
+from inbox.core.safetext import fit
 from inbox.extensions import db
 
 
@@ -23,6 +25,7 @@ def ingest(channel: Channel, inbound: InboundMessage, raw_event_id: int | None =
     received_at is when the raw event reached us: the message's time when the payload has none
     (a re-processed event must not look as if the citizen had just written).
     """
+    inbound = fitted_message(inbound)
     if inbound.event != "message":
         return _apply_change(channel, inbound)
     for _attempt in range(2):
@@ -93,7 +96,7 @@ def _open_conversation(channel: Channel, contact: Contact, inbound: InboundMessa
     subject = inbound.subject or inbound.text.split("\n", 1)[0][:120]
     conversation = Conversation(organization_id=channel.organization_id, team_id=channel.team_id,
                                 channel_id=channel.id, contact_id=contact.id, thread_key=inbound.thread_key,
-                                subject=subject[:255], status="open", last_activity_at=clock.now())
+                                subject=fit(subject, Conversation.subject), status="open", last_activity_at=clock.now())
     db.session.add(conversation)
     db.session.flush()
     record(channel.organization_id, "conversation.opened", conversation, conversation_id=conversation.id)

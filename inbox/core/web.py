@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from inbox import jobs
+from inbox.core.safetext import is_odd
 from inbox.extensions import login_manager
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Bitte melden Sie sich an."
     login_manager.user_loader(_load_user)
     jobs.init_app(app)
+    app.before_request(refuse_odd_characters)
     _error_handlers(app)
     app.after_request(_security_headers)
     app.context_processor(_template_context)
@@ -75,7 +77,8 @@ def _error(status: int, message: str):
 def _error_handlers(app: Flask) -> None:
     messages = {400: "Die Anfrage ist ungültig.", 403: "Dafür fehlt Ihnen die Berechtigung.",
                 404: "Diese Seite gibt es nicht.", 405: "Diese Methode ist hier nicht erlaubt.",
-                413: "Die Anfrage ist zu groß."}
+                413: "Die Anfrage ist zu groß.", 429: "Zu viele Anfragen in kurzer Zeit. Bitte versuchen Sie es "
+                "später noch einmal."}
     for status, message in messages.items():
         app.register_error_handler(status, lambda exc, s=status, m=message: _error(s, m))
 
@@ -83,6 +86,37 @@ def _error_handlers(app: Flask) -> None:
     def _csrf(exc):
         log.warning("CSRF refused on %s: %s", request.path, exc.description)
         return _error(400, "Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu.")
+
+
+ODD_CHARACTERS = "Die Anfrage enthält unzulässige Zeichen."
+
+
+def refuse_odd_characters():
+    """400 for a NUL or lone surrogate in the path, the query or a form, before any view reads them.
+
+    PostgreSQL cannot compare or store either: a view looking up `/kontakt/<slug>` with one
+    failed with a 500. Nobody types them; refusing is clearer than storing something else.
+    """
+    if request.path.startswith("/webhooks/"):
+        # Read the raw body first: once the form is parsed from the stream, the body (that the
+        # webhook intake stores as sent) would be gone.
+        request.get_data(cache=True)
+    if any(is_odd(value) for value in _request_texts()):
+        log.warning("refused %s %r: NUL or lone surrogate in the path, query or form", request.method,
+                    request.path[:200])
+        return _error(400, ODD_CHARACTERS)
+    return None
+
+
+def _request_texts():
+    yield request.path
+    for source in (request.args, request.form):
+        for key, value in source.items(multi=True):
+            yield key
+            yield value
+    for key, upload in request.files.items(multi=True):
+        yield key
+        yield upload.filename or ""
 
 
 def _security_headers(response):

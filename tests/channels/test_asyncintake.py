@@ -277,3 +277,17 @@ def test_on_the_loop_webhooks_arriving_during_a_commit_share_the_next_insert(app
     db.session.expire_all()
     assert [db.session.get(RawEvent, event_id).body for event_id in ids] == [f"body-{i}".encode() for i in range(11)]
     assert sorted(i for job in handed for i in job) == sorted(ids)
+
+
+def test_odd_input_on_the_loop_gets_a_clear_answer(served, create_org, create_channel, citizen_message):
+    channel = create_channel(create_org())
+    odd = requests.post(f"{served.url}/webhooks/{channel.slug}%00", json={}, timeout=30)
+    long_type = served.post(channel, citizen_message("long-type"),
+                            headers={"Content-Type": "application/json; profile=" + "x" * 400})
+    unknown_long = requests.post(f"{served.url}/webhooks/{'x' * 100}", json={}, timeout=30)
+
+    assert (odd.status_code, odd.json()) == (400, {"error": "invalid characters in the channel address"})
+    assert long_type.status_code == 200, long_type.text
+    assert (unknown_long.status_code, unknown_long.json()) == (404, {"error": "unknown channel"})
+    event = only(RawEvent)
+    assert len(event.content_type) == 200 and json.loads(event.body)["external_id"] == "long-type"
