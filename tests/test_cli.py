@@ -17,6 +17,8 @@ from inbox.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 MITREDEN = str(Path(sys.executable).parent / "mitreden")
+# Start-up refuses keys under 32 bytes; these tests are about the errors that come after it.
+KEY = "a key for the command line tests, 32+ bytes"
 
 
 def invoke(app, *args, input=None):
@@ -130,26 +132,26 @@ def test_a_missing_secret_key_is_one_line(tmp_path):
 
 def test_an_unreachable_database_is_one_line(tmp_path):
     url = f"postgresql://postgres@127.0.0.1:{free_port()}/mitreden"
-    result = run_cli("channels", "list", SECRET_KEY="s", DATABASE_URL=url, MITREDEN_DATA_DIR=str(tmp_path))
+    result = run_cli("channels", "list", SECRET_KEY=KEY, DATABASE_URL=url, MITREDEN_DATA_DIR=str(tmp_path))
     assert_one_line_error(result, "Error: Datenbank nicht erreichbar: connection failed")
 
 
 def test_an_unmigrated_database_is_one_line_with_what_to_do(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.db'}"
-    result = run_cli("channels", "list", SECRET_KEY="s", DATABASE_URL=url, MITREDEN_DATA_DIR=str(tmp_path))
+    result = run_cli("channels", "list", SECRET_KEY=KEY, DATABASE_URL=url, MITREDEN_DATA_DIR=str(tmp_path))
     assert_one_line_error(result, "Datenbankfehler: no such table: channel (ist `mitreden db upgrade` gelaufen?)")
 
 
 def test_a_wrong_encryption_key_is_one_line(app, database_url, create_org, create_channel):
     channel = create_channel(create_org(), slug="kontakt-essen")
-    result = run_cli("channels", "test", channel.slug, SECRET_KEY="a different key", DATABASE_URL=database_url,
-                     MITREDEN_DATA_DIR=app.config["DATA_DIR"])
+    result = run_cli("channels", "test", channel.slug, SECRET_KEY="a different key of at least 32 bytes",
+                     DATABASE_URL=database_url, MITREDEN_DATA_DIR=app.config["DATA_DIR"])
     assert_one_line_error(result, "Error: Kanal-Zugangsdaten lassen sich nicht entschlüsseln: "
                                   "MITREDEN_ENCRYPTION_KEY passt nicht")
 
 
 def test_an_unreachable_redis_is_one_line(tmp_path):
-    result = run_cli("worker", "--burst", SECRET_KEY="s", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+    result = run_cli("worker", "--burst", SECRET_KEY=KEY, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
                      MITREDEN_DATA_DIR=str(tmp_path))
     assert_one_line_error(result, "Error: Redis nicht erreichbar: Error 111 connecting to 127.0.0.1")
 
@@ -157,8 +159,8 @@ def test_an_unreachable_redis_is_one_line(tmp_path):
 def test_an_unexpected_error_is_one_line_with_the_way_to_its_traceback(tmp_path):
     not_a_folder = tmp_path / "data"
     not_a_folder.write_text("")
-    result = run_cli("channels", "list", SECRET_KEY="s", MITREDEN_DATA_DIR=str(not_a_folder))
+    result = run_cli("channels", "list", SECRET_KEY=KEY, MITREDEN_DATA_DIR=str(not_a_folder))
     assert_one_line_error(result, "Error: Unerwarteter Fehler: FileExistsError: ")
     assert "(MITREDEN_DEBUG=1 zeigt den Traceback)" in result.stderr
-    debug = run_cli("channels", "list", SECRET_KEY="s", MITREDEN_DATA_DIR=str(not_a_folder), MITREDEN_DEBUG="1")
+    debug = run_cli("channels", "list", SECRET_KEY=KEY, MITREDEN_DATA_DIR=str(not_a_folder), MITREDEN_DEBUG="1")
     assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr

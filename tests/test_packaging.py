@@ -19,6 +19,9 @@ pytestmark = pytest.mark.packaging
 ROOT = Path(__file__).resolve().parent.parent
 
 
+PACKAGING_KEY = "packaging-test-key-of-at-least-32-bytes"
+
+
 def build_wheel(tmp_path: Path) -> Path:
     # From a copy, so the build leaves no build/ or egg-info in the checkout (and finds no stale ones there).
     source = tmp_path / "source"
@@ -70,7 +73,7 @@ def test_the_wheel_installed_outside_the_checkout_migrates_and_serves_the_login_
 
     with new_database("postgresql", tmp_path) as url:
         port = free_port()
-        env.update(SECRET_KEY="packaging-test", DATABASE_URL=url.replace("postgresql+psycopg://", "postgresql://"),
+        env.update(SECRET_KEY=PACKAGING_KEY, DATABASE_URL=url.replace("postgresql+psycopg://", "postgresql://"),
                    MITREDEN_BIND=f"127.0.0.1:{port}", MITREDEN_WEB_WORKERS="1")
         upgrade = run([str(venv / "bin" / "mitreden"), "db", "upgrade"], workdir, env)
         assert "Running upgrade" in upgrade.stderr

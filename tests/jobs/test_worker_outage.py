@@ -49,7 +49,8 @@ class Worker:
         database = f"sqlite:///{tmp_path / 'worker.db'}"
         _migrate(database)  # the worker's own periodic jobs run against it
         env = dict(os.environ, DATABASE_URL=database, REDIS_URL=f"redis://127.0.0.1:{port}/0",
-                   MITREDEN_QUEUE=self.queue, SECRET_KEY="outage-test", MITREDEN_DATA_DIR=str(tmp_path),
+                   MITREDEN_QUEUE=self.queue, SECRET_KEY="outage-test-key-of-at-least-32-bytes",
+                   MITREDEN_DATA_DIR=str(tmp_path),
                    PYTHONPATH=str(ROOT))
         with self.log_path.open("w") as log_file:
             self.process = subprocess.Popen([str(Path(sys.executable).parent / "mitreden"), "worker"], env=env,
