@@ -1,0 +1,12 @@
+"""Forms of the reports pages."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+from inbox.reports.operations import MOOD_LABELS
+
+
+class MoodForm(FlaskForm):
+    mood = SelectField("Stimmung", choices=list(MOOD_LABELS.items()))

@@ -1,0 +1,29 @@
+"""Changes the reports domain makes: mood corrections and the organization's report settings. Each flushes."""
+
+from __future__ import annotations
+
+from inbox.audit.operations import record
+from inbox.conversations.models import Message
+from inbox.core import clock
+from inbox.extensions import db
+from inbox.reports.mood import LABELS
+
+MOOD_LABELS = {"negative": "negativ", "neutral": "neutral", "positive": "positiv"}
+
+
+def correct_mood(message: Message, label: str, user_id: int) -> None:
+    """An editor's judgement of an inbound message's mood; kept beside the analyser's, and it wins in reports.
+
+    Choosing the analyser's own label again clears the correction.
+    """
+    if message.direction != "in":
+        raise ValueError("Nur Nachrichten von Bürgerinnen und Bürgern haben eine Stimmung.")
+    if label not in LABELS:
+        raise ValueError("Unbekannte Stimmung.")
+    previous = message.effective_mood
+    message.mood_corrected = None if label == message.mood else label
+    message.mood_corrected_by_id = user_id if message.mood_corrected else None
+    message.mood_corrected_at = clock.now() if message.mood_corrected else None
+    db.session.flush()
+    record(message.organization_id, "message.mood_corrected", message, conversation_id=message.conversation_id,
+           actor_id=user_id, mood=label, previous=previous, analyser=message.mood)
