@@ -7,6 +7,7 @@ from inbox.conversations.models import Contact, Conversation, Message, Note  # n
 from inbox.forwarding.models import Forward, ForwardEntry, ForwardFile, ForwardLinkUse  # noqa: F401
 from inbox.notifications.models import Notification  # noqa: F401
 from inbox.orgs.models import Department, Organization, Team  # noqa: F401
+from inbox.reports.models import ConversationFact, HourlyRollup, ReportSettings, ReportState, TermCount  # noqa: F401
 from inbox.rota.models import (  # noqa: F401
     Absence,
     EditorProfile,

@@ -63,8 +63,10 @@ class Conversation(OrgScoped, Timestamped, db.Model):
 
 
 class Message(OrgScoped, Timestamped, db.Model):
-    # Platforms retry deliveries; this constraint is what makes ingest idempotent.
-    __table_args__ = (UniqueConstraint("channel_id", "external_id"),)
+    # Platforms retry deliveries; this constraint is what makes ingest idempotent. The reports' rollup reads
+    # an organization's messages day by day (inbox/reports/rollup.py).
+    __table_args__ = (UniqueConstraint("channel_id", "external_id"),
+                      Index("ix_message_org_created", "organization_id", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)

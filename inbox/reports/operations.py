@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from inbox.audit.operations import record
 from inbox.conversations.models import Message
 from inbox.core import clock
 from inbox.extensions import db
+from inbox.reports.models import ReportSettings
 from inbox.reports.mood import LABELS
 
 MOOD_LABELS = {"negative": "negativ", "neutral": "neutral", "positive": "positiv"}
@@ -27,3 +30,17 @@ def correct_mood(message: Message, label: str, user_id: int) -> None:
     db.session.flush()
     record(message.organization_id, "message.mood_corrected", message, conversation_id=message.conversation_id,
            actor_id=user_id, mood=label, previous=previous, analyser=message.mood)
+
+
+def set_per_editor(org_id: int, enabled: bool, user_id: int) -> ReportSettings:
+    """Turn the per-editor figures on or off; works council rules often forbid them, so the change is audited."""
+    row = db.session.scalar(select(ReportSettings).where(ReportSettings.organization_id == org_id))
+    if row is None:
+        row = ReportSettings(organization_id=org_id, per_editor=False)
+        db.session.add(row)
+        db.session.flush()
+    if row.per_editor != enabled:
+        row.per_editor = enabled
+        db.session.flush()
+        record(org_id, "reports.per_editor_changed", row, actor_id=user_id, enabled=enabled)
+    return row

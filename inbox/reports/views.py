@@ -4,17 +4,115 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
-from inbox.accounts.access import STAFF, require_role, scoped_get, team_ids
+from inbox.accounts.access import STAFF, has_role, require_role, scoped_get, team_ids
 from inbox.conversations.models import Conversation, Message
+from inbox.core.web import local_time
 from inbox.extensions import db
-from inbox.reports import operations
-from inbox.reports.forms import MoodForm
+from inbox.orgs.models import Organization, Team
+from inbox.reports import export, operations, periods, queries
+from inbox.reports.forms import MoodForm, SettingsForm
 
 bp = Blueprint("reports", __name__)
 log = logging.getLogger(__name__)
+LEADS = ("lead", "admin")
+
+
+def _teams() -> list[Team]:
+    visible = team_ids()
+    teams = db.session.scalars(select(Team).where(Team.organization_id == g.org_id).order_by(Team.name)).all()
+    return [t for t in teams if visible is None or t.id in visible]
+
+
+def _scope() -> tuple[queries.Scope, Team | None]:
+    """The team asked for (one the user may see, else 404), or every team the user may see."""
+    choice = request.args.get("team", "")
+    if choice in ("", "alle"):
+        visible = team_ids()
+        return queries.Scope(g.org_id, None if visible is None else frozenset(visible)), None
+    if not choice.isdigit():
+        abort(404)
+    team = next((t for t in _teams() if t.id == int(choice)), None)
+    if team is None:
+        abort(404)
+    return queries.Scope(g.org_id, frozenset({team.id})), team
+
+
+def _period() -> periods.Period:
+    try:
+        return periods.parse(request.args.get("von") or None, request.args.get("bis") or None)
+    except ValueError as exc:
+        log.info("report period refused: %s", exc)
+        abort(Response(f"Ungültiger Zeitraum: {exc}", 400, mimetype="text/plain"))
+
+
+def _heading(scope_team: Team | None, period: periods.Period) -> list[str]:
+    org = db.session.get(Organization, g.org_id)
+    covered = queries.covered_until(g.org_id)
+    return [f"Bericht {org.name} – {scope_team.name if scope_team else 'alle Teams'}",
+            f"Zeitraum {period.label()}, verglichen mit {period.previous().label()}",
+            f"Stand der Zahlen: {local_time(covered) if covered else 'noch nicht berechnet'}"]
+
+
+def _report(period: periods.Period, scope: queries.Scope) -> dict:
+    return queries.build(scope, period, per_editor=queries.per_editor_enabled(g.org_id))
+
+
+@bp.get("/berichte")
+@require_role(*LEADS)
+def index():
+    scope, team = _scope()
+    try:
+        period = periods.parse(request.args.get("von") or None, request.args.get("bis") or None)
+    except ValueError as exc:
+        flash(f"Ungültiger Zeitraum: {exc} Es gilt der Standardzeitraum.", "error")
+        period = periods.parse(None, None)
+    settings_form = SettingsForm(per_editor=queries.per_editor_enabled(g.org_id))
+    return render_template("reports/index.html", report=_report(period, scope), sections=queries.SECTIONS,
+                           period=period, teams=_teams(), team=team, heading=_heading(team, period),
+                           settings_form=settings_form, may_change=has_role("admin"),
+                           args={"team": team.id if team else "alle", "von": period.first.isoformat(),
+                                 "bis": period.last.isoformat()})
+
+
+@bp.get("/berichte/<section>.csv")
+@require_role(*LEADS)
+def csv_export(section: str):
+    scope, team = _scope()
+    period = _period()
+    report = _report(period, scope)
+    if section not in report:
+        abort(404)
+    body = export.csv_bytes(report[section], _heading(team, period))
+    name = f"bericht-{section}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/berichte/bericht.pdf")
+@require_role(*LEADS)
+def pdf_export():
+    scope, team = _scope()
+    period = _period()
+    body = export.pdf_bytes(_report(period, scope), _heading(team, period))
+    name = f"bericht-{period.first.isoformat()}-{period.last.isoformat()}.pdf"
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/berichte/einstellungen")
+@require_role("admin")
+def save_settings():
+    form = SettingsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    operations.set_per_editor(g.org_id, bool(form.per_editor.data), current_user.id)
+    db.session.commit()
+    flash("Auswertung je Person eingeschaltet." if form.per_editor.data else "Auswertung je Person ausgeschaltet.",
+          "success")
+    return redirect(url_for("reports.index"), 303)
 
 
 @bp.post("/nachrichten/<int:message_id>/stimmung")
