@@ -84,7 +84,7 @@ def rebuild(org_id: int, conversation_ids: set[int], calendar_of) -> int:
         rows = [figures(c, calendar_of(c.team_id), waits.get(c.id, []), responders.get(c.id)) for c in conversations]
         db.session.execute(delete(ConversationFact).where(ConversationFact.conversation_id.in_(chunk)))
         if rows:
-            db.session.execute(insert(ConversationFact), rows)
+            db.session.execute(insert(ConversationFact.__table__), rows)
         done += len(rows)
     return done
 

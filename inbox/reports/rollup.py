@@ -30,6 +30,9 @@ SETTLE = dt.timedelta(minutes=2)
 # A reply counts as handled in the gap since the same editor's previous reply, if that gap is shorter.
 HANDLE_CUTOFF = dt.timedelta(minutes=30)
 MAX_EVENTS = 50_000
+RUN_DAYS = 14
+COUNTS = ("arrivals", "arrivals_closed", "mood_negative", "mood_neutral", "mood_positive", "replies", "handled",
+          "handle_seconds")
 MOOD_COLUMN = {"negative": "mood_negative", "neutral": "mood_neutral", "positive": "mood_positive"}
 
 
@@ -112,9 +115,12 @@ def _times(query) -> list[dt.datetime]:
 
 
 def rebuild_days(org_id: int, days: set[dt.date], calendar_of) -> None:
-    """Recompute the hourly counts and the day's terms of each local day from the raw messages."""
-    for day in sorted(days):
-        start, end = day_bounds(day)
+    """Recompute the hourly counts and the terms of each local day from the raw messages.
+
+    Consecutive days go together (up to RUN_DAYS), so the first pass over two years reads in few queries.
+    """
+    for run in _runs(sorted(days)):
+        start, end = day_bounds(run[0])[0], day_bounds(run[-1])[1]
         rows = db.session.execute(
             select(Message.channel_id, Message.direction, Message.created_at, Message.mood, Message.mood_corrected,
                    Message.author_id, Message.text, Conversation.team_id)
@@ -125,20 +131,32 @@ def rebuild_days(org_id: int, days: set[dt.date], calendar_of) -> None:
         hourly, day_terms = _count(rows, start, calendar_of)
         db.session.execute(delete(HourlyRollup).where(HourlyRollup.organization_id == org_id,
                                                       HourlyRollup.hour >= start, HourlyRollup.hour < end))
-        db.session.execute(delete(TermCount).where(TermCount.organization_id == org_id, TermCount.day == day))
+        db.session.execute(delete(TermCount).where(TermCount.organization_id == org_id, TermCount.day >= run[0],
+                                                   TermCount.day <= run[-1]))
+        # Core inserts with every column given: one executemany, not one statement per shape of row.
         if hourly:
-            db.session.execute(insert(HourlyRollup), [
-                {"organization_id": org_id, "team_id": team, "channel_id": channel, "hour": hour, **counts}
-                for (team, channel, hour), counts in hourly.items()])
+            db.session.execute(insert(HourlyRollup.__table__), [
+                {"organization_id": org_id, "team_id": team, "channel_id": channel, "hour": hour,
+                 **{c: counts.get(c, 0) for c in COUNTS}} for (team, channel, hour), counts in hourly.items()])
         if day_terms:
-            db.session.execute(insert(TermCount), [
+            db.session.execute(insert(TermCount.__table__), [
                 {"organization_id": org_id, "team_id": team, "day": day, "term": term, "count": n}
-                for (team, term), n in day_terms.items()])
+                for (team, day, term), n in day_terms.items()])
+
+
+def _runs(days: list[dt.date]) -> list[list[dt.date]]:
+    runs: list[list[dt.date]] = []
+    for day in days:
+        if runs and day - runs[-1][-1] == dt.timedelta(days=1) and len(runs[-1]) < RUN_DAYS:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
 
 
 def _count(rows, start: dt.datetime, calendar_of):
     hourly: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    day_terms: dict[tuple[int, str], int] = defaultdict(int)
+    day_terms: dict[tuple[int, dt.date, str], int] = defaultdict(int)
     last_reply: dict[int, dt.datetime] = {}
     for channel, direction, created, mood, corrected, author, text, team in rows:
         inside = created >= start
@@ -148,8 +166,9 @@ def _count(rows, start: dt.datetime, calendar_of):
             bucket["arrivals_closed"] += 0 if calendar_of(team).is_open(created) else 1
             if corrected or mood:
                 bucket[MOOD_COLUMN[corrected or mood]] += 1
+            day = local_day(created)
             for term in terms(text):
-                day_terms[(team, term)] += 1
+                day_terms[(team, day, term)] += 1
         elif direction == "out" and author is not None:
             previous, last_reply[author] = last_reply.get(author), created
             if inside:
