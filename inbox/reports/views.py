@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -135,3 +136,53 @@ def correct_mood(message_id: int):
     db.session.commit()
     flash("Stimmung gespeichert.", "success")
     return redirect(url_for("conversations.show", conversation_id=conversation.id) + f"#m{message.id}", 303)
+
+
+def _staffing_team() -> Team:
+    _scope_, team = _scope()
+    teams = _teams()
+    if team is None and not teams:
+        abort(404)
+    return team or teams[0]
+
+
+@bp.get("/berichte/personalbedarf")
+@require_role(*LEADS)
+def staffing():
+    from inbox.reports import staffing as model
+    from inbox.rota import adapter
+
+    team, period = _staffing_team(), _period()
+    result = model.recommendation(team, period)
+    heads, uncovered = model.demand(adapter.ensure_templates(team), result["needed"])
+    db.session.commit()  # ensure_templates may have created the team's first templates
+    return render_template("reports/staffing.html", team=team, teams=_teams(), period=period, r=result,
+                           heads=heads, uncovered=uncovered, weekdays=queries.WEEKDAYS,
+                           templates=adapter.ensure_templates(team),
+                           args={"team": team.id, "von": period.first.isoformat(), "bis": period.last.isoformat()})
+
+
+@bp.post("/berichte/personalbedarf/<int:team_id>/uebernehmen")
+@require_role(*LEADS)
+def apply_staffing(team_id: int):
+    from inbox.reports import staffing as model
+    from inbox.rota import adapter
+    from inbox.rota import operations as rota_operations
+
+    team = next((t for t in _teams() if t.id == team_id), None)
+    if team is None:
+        abort(404)
+    from inbox.rota.forms import CsrfForm
+
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    period = _period()
+    heads, _uncovered = model.demand(adapter.ensure_templates(team), model.recommendation(team, period)["needed"])
+    changed = rota_operations.set_demand(team, heads, source=f"personalbedarf {period.label()}")
+    db.session.commit()
+    flash(f"Bedarf übernommen ({changed} Schichtarten geändert). Er gilt für die nächste Planung, "
+          "z. B. den Dienstplan des nächsten Monats.", "success")
+    today = periods.today()
+    nxt = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return redirect(url_for("rota.grid", team_id=team.id, year=nxt.year, month=nxt.month), 303)
+
