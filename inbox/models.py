@@ -7,7 +7,15 @@ from inbox.conversations.models import Contact, Conversation, Message, Note  # n
 from inbox.forwarding.models import Forward, ForwardEntry, ForwardFile, ForwardLinkUse  # noqa: F401
 from inbox.notifications.models import Notification  # noqa: F401
 from inbox.orgs.models import Department, Organization, Team  # noqa: F401
-from inbox.reports.models import ConversationFact, HourlyRollup, ReportSettings, ReportState, TermCount  # noqa: F401
+from inbox.reports.models import (  # noqa: F401
+    ConversationFact,
+    HourlyRollup,
+    ReportMailing,
+    ReportSettings,
+    ReportState,
+    ReportSubscription,
+    TermCount,
+)
 from inbox.rota.models import (  # noqa: F401
     Absence,
     EditorProfile,

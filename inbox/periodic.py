@@ -1,5 +1,5 @@
 """Everything that runs on a clock, in one pass: shift ends, the queue, SLAs, forward reminders, mail replies,
-the report rollups.
+the report rollups and the weekly report mails.
 
 RQ runs it as `routing.tasks.periodic_sweep`; the demo runs it from a thread. Every part is idempotent.
 """
@@ -17,13 +17,14 @@ def run_all() -> dict[str, int]:
     from inbox.channels.tasks import requeue_stale
     from inbox.forwarding.replies import fetch
     from inbox.forwarding.sweep import sweep as forwarding_sweep
-    from inbox.reports import rollup
+    from inbox.reports import rollup, weekly
     from inbox.routing import sweep as routing_sweep
 
     totals = routing_sweep.run()
     totals.update(forwarding_sweep())
     totals["raw_events_requeued"] = requeue_stale()
     totals.update(rollup.run())
+    totals["weekly_reports_sent"] = weekly.send_due()
     if mailer.settings().get("imap_host"):
         totals.update({f"replies_{k}": v for k, v in fetch().items()})
     return totals

@@ -14,3 +14,7 @@ class MoodForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     per_editor = BooleanField("Auswertung je Person zeigen (nur für Teamleitungen)")
+
+
+class WeeklyMailForm(FlaskForm):
+    wanted = BooleanField("Wochenbericht jeden Montag per E-Mail an mich")

@@ -99,3 +99,25 @@ class ReportSettings(OrgScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     per_editor: Mapped[bool] = mapped_column(default=False)
+
+
+class ReportSubscription(OrgScoped, db.Model):
+    """A lead who asked for the weekly report by e-mail."""
+
+    __tablename__ = "report_subscription"
+    __table_args__ = (UniqueConstraint("organization_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+
+
+class ReportMailing(OrgScoped, db.Model):
+    """The weekly report of one week went to one lead: what makes sending it idempotent."""
+
+    __tablename__ = "report_mailing"
+    __table_args__ = (UniqueConstraint("organization_id", "user_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    week: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)

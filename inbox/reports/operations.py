@@ -8,7 +8,7 @@ from inbox.audit.operations import record
 from inbox.conversations.models import Message
 from inbox.core import clock
 from inbox.extensions import db
-from inbox.reports.models import ReportSettings
+from inbox.reports.models import ReportSettings, ReportSubscription
 from inbox.reports.mood import LABELS
 
 MOOD_LABELS = {"negative": "negativ", "neutral": "neutral", "positive": "positiv"}
@@ -44,3 +44,23 @@ def set_per_editor(org_id: int, enabled: bool, user_id: int) -> ReportSettings:
         db.session.flush()
         record(org_id, "reports.per_editor_changed", row, actor_id=user_id, enabled=enabled)
     return row
+
+
+def set_weekly_mail(org_id: int, user_id: int, wanted: bool) -> None:
+    """A lead opts in to (or out of) the weekly report by e-mail."""
+    row = db.session.scalar(select(ReportSubscription).where(ReportSubscription.organization_id == org_id,
+                                                             ReportSubscription.user_id == user_id))
+    if wanted and row is None:
+        row = ReportSubscription(organization_id=org_id, user_id=user_id)
+        db.session.add(row)
+        db.session.flush()
+        record(org_id, "reports.weekly_mail_on", row, actor_id=user_id)
+    elif not wanted and row is not None:
+        record(org_id, "reports.weekly_mail_off", row, actor_id=user_id)
+        db.session.delete(row)
+        db.session.flush()
+
+
+def weekly_mail_wanted(org_id: int, user_id: int) -> bool:
+    return db.session.scalar(select(ReportSubscription.id).where(ReportSubscription.organization_id == org_id,
+                                                                 ReportSubscription.user_id == user_id)) is not None

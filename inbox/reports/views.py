@@ -15,7 +15,7 @@ from inbox.core.web import local_time
 from inbox.extensions import db
 from inbox.orgs.models import Organization, Team
 from inbox.reports import export, operations, periods, queries
-from inbox.reports.forms import MoodForm, SettingsForm
+from inbox.reports.forms import MoodForm, SettingsForm, WeeklyMailForm
 
 bp = Blueprint("reports", __name__)
 log = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ def index():
     return render_template("reports/index.html", report=_report(period, scope), sections=queries.SECTIONS,
                            period=period, teams=_teams(), team=team, heading=_heading(team, period),
                            settings_form=settings_form, may_change=has_role("admin"),
+                           weekly_form=WeeklyMailForm(wanted=operations.weekly_mail_wanted(g.org_id, current_user.id)),
                            args={"team": team.id if team else "alle", "von": period.first.isoformat(),
                                  "bis": period.last.isoformat()})
 
@@ -101,6 +102,19 @@ def pdf_export():
     name = f"bericht-{period.first.isoformat()}-{period.last.isoformat()}.pdf"
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/berichte/wochenbericht")
+@require_role(*LEADS)
+def weekly_mail():
+    form = WeeklyMailForm()
+    if not form.validate_on_submit():
+        abort(400)
+    operations.set_weekly_mail(g.org_id, current_user.id, bool(form.wanted.data))
+    db.session.commit()
+    flash("Sie erhalten den Wochenbericht jeden Montag per E-Mail." if form.wanted.data
+          else "Der Wochenbericht per E-Mail ist abbestellt.", "success")
+    return redirect(url_for("reports.index") + "#wochenbericht", 303)
 
 
 @bp.post("/berichte/einstellungen")

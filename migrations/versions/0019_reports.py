@@ -1,4 +1,4 @@
-"""reports: the mood of each inbound message and an editor's correction, the report rollups and settings
+"""reports: the mood of each inbound message and an editor's correction, the report rollups and settings, the weekly report mail
 
 Revision ID: 0019_reports
 Revises: 0008_forward_mail_check
@@ -28,6 +28,7 @@ def upgrade():
                                     ['mood_corrected_by_id'], ['id'], ondelete='SET NULL')
     _backfill_mood()
     _create_rollups()
+    _create_weekly_mail()
 
 
 def _create_rollups():
@@ -147,7 +148,41 @@ def _backfill_mood():
         last = rows[-1].id
 
 
+def _create_weekly_mail():
+    op.create_table('report_mailing',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.Date(), nullable=False),
+    sa.Column('sent_at', inbox.core.types.UTCDateTime(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_report_mailing_organization_id_organization'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_report_mailing_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_mailing')),
+    sa.UniqueConstraint('organization_id', 'user_id', 'week', name=op.f('uq_report_mailing_organization_id_user_id_week'))
+    )
+    with op.batch_alter_table('report_mailing', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_mailing_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('report_subscription',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_report_subscription_organization_id_organization'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_report_subscription_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_subscription')),
+    sa.UniqueConstraint('organization_id', 'user_id', name=op.f('uq_report_subscription_organization_id_user_id'))
+    )
+    with op.batch_alter_table('report_subscription', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_subscription_organization_id'), ['organization_id'], unique=False)
+
+
 def downgrade():
+    with op.batch_alter_table('report_subscription', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_subscription_organization_id'))
+    op.drop_table('report_subscription')
+    with op.batch_alter_table('report_mailing', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_mailing_organization_id'))
+    op.drop_table('report_mailing')
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.drop_index('ix_message_org_created')
     with op.batch_alter_table('report_conversation', schema=None) as batch_op:
