@@ -1,5 +1,7 @@
 """A team lead opens the reports page in Chromium and downloads a CSV."""
 
+from playwright.sync_api import expect
+
 from tests.conftest import browser_login
 from tests.reports.helpers import citizen_writes, roll_up
 
@@ -16,8 +18,8 @@ def test_lead_opens_reports_and_downloads_a_csv(page, app, create_org, create_us
     page.fill("#von", "2026-11-01")
     page.fill("#bis", "2026-11-30")
     page.get_by_role("button", name="Anzeigen").click()
-    assert page.get_by_role("heading", name="Aufkommen je Kanal und Tag").is_visible()
-    assert page.locator("#chart-wochenraster").is_visible()
+    expect(page.get_by_role("heading", name="Aufkommen je Kanal und Tag")).to_be_visible()
+    expect(page.locator("#chart-wochenraster")).to_be_visible()
     with page.expect_download() as info:
         page.get_by_role("link", name="Aufkommen je Kanal und Tag als CSV").click()
     download = info.value
