@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -15,7 +16,12 @@ MAX_DAYS = 731
 
 
 def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SETTINGS"]["app"]["timezone"])
+    return _zone(current_app.config["SETTINGS"]["app"]["timezone"])
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def local_day(moment: dt.datetime) -> dt.date:
