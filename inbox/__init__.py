@@ -149,6 +149,7 @@ def _register_forwarding(app: Flask) -> None:
     from inbox.forwarding.views import bp as forwarding_bp
     from inbox.notifications.views import bp as notifications_bp
     from inbox.orgs.views import bp as departments_bp
+    from inbox.reports.views import bp as reports_bp
 
-    for blueprint in (forwarding_bp, portal_bp, notifications_bp, departments_bp):
+    for blueprint in (forwarding_bp, portal_bp, notifications_bp, departments_bp, reports_bp):
         app.register_blueprint(blueprint)

@@ -8,6 +8,15 @@ from inbox.core.ratelimit import RateLimit  # noqa: F401
 from inbox.forwarding.models import Forward, ForwardEntry, ForwardFile, ForwardLinkUse  # noqa: F401
 from inbox.notifications.models import Notification  # noqa: F401
 from inbox.orgs.models import Department, Organization, Team  # noqa: F401
+from inbox.reports.models import (  # noqa: F401
+    ConversationFact,
+    HourlyRollup,
+    ReportMailing,
+    ReportSettings,
+    ReportState,
+    ReportSubscription,
+    TermCount,
+)
 from inbox.rota.models import (  # noqa: F401
     Absence,
     EditorProfile,

@@ -70,6 +70,8 @@ class Message(OrgScoped, Timestamped, db.Model):
         Index("ix_message_delivery_deadline", "delivery_deadline",
               postgresql_where=text("delivery_deadline IS NOT NULL"),
               sqlite_where=text("delivery_deadline IS NOT NULL")),
+        # The reports' rollup reads an organization's messages day by day (inbox/reports/rollup.py).
+        Index("ix_message_org_created", "organization_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,8 +95,18 @@ class Message(OrgScoped, Timestamped, db.Model):
     raw_event_id: Mapped[int | None] = mapped_column(ForeignKey("raw_event.id", ondelete="SET NULL"))
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The Stimmungsbarometer (inbox/reports/mood.py): the analyser's polarity of an inbound message, and an
+    # editor's correction, kept beside it; reports count the correction where there is one.
+    mood: Mapped[str | None] = mapped_column(String(8))
+    mood_corrected: Mapped[str | None] = mapped_column(String(8))
+    mood_corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    mood_corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+    @property
+    def effective_mood(self) -> str | None:
+        return self.mood_corrected or self.mood
 
 
 class Note(OrgScoped, Timestamped, db.Model):

@@ -16,6 +16,7 @@ from inbox.conversations.models import Contact, Conversation, Message, Note
 from inbox.core import clock
 from inbox.core.safetext import fit
 from inbox.extensions import db
+from inbox.reports.mood import classify
 
 
 def ingest(channel: Channel, inbound: InboundMessage, raw_event_id: int | None = None,
@@ -54,7 +55,7 @@ def _store(channel: Channel, inbound: InboundMessage, raw_event_id: int | None,
         external_id=inbound.external_id, direction="in", text=inbound.text, html=inbound.html,
         attachments=inbound.attachments, is_public=inbound.is_public,
         parent_external_id=inbound.parent_external_id, sent_at=inbound.sent_at or received_at or now,
-        raw_event_id=raw_event_id,
+        raw_event_id=raw_event_id, mood=classify(inbound.text).label,
     )
     db.session.add(message)
     conversation.last_activity_at = conversation.last_inbound_at = now
@@ -110,9 +111,11 @@ def _apply_change(channel: Channel, inbound: InboundMessage) -> Message | None:
         return None
     if inbound.event == "edit":
         message.text, message.edited_at = inbound.text, clock.now()
+        message.mood = classify(inbound.text).label
     elif inbound.event == "delete":
-        # The citizen withdrew it; keep no copy of the content.
+        # The citizen withdrew it; keep no copy of the content, nor a judgement of it.
         message.text, message.html, message.deleted_at = "", "", clock.now()
+        message.mood = message.mood_corrected = None
     db.session.flush()
     action = {"edit": "message.edited", "delete": "message.deleted"}[inbound.event]
     record(channel.organization_id, action, message, conversation_id=message.conversation_id)

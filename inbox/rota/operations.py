@@ -225,3 +225,20 @@ def set_optional_templates(team: Team, codes: set[str]) -> None:
     for row in changed:
         record(team.organization_id, "team.template_optional", row, team_id=team.id, code=row.code,
                optional=row.optional)
+
+
+def set_demand(team: Team, headcounts: dict[str, dict[str, int]], *, source: str = "manual") -> int:
+    """Set the headcount each shift template needs per day type (what the solver plans); returns templates changed."""
+    changed = 0
+    for row in adapter.ensure_templates(team):
+        wanted = headcounts.get(row.code)
+        if wanted is None:
+            continue
+        value = {k: max(0, int(wanted.get(k, row.headcount.get(k, 0)))) for k in row.day_types}
+        if value != row.headcount:
+            previous, row.headcount = row.headcount, value
+            changed += 1
+            record(team.organization_id, "team.demand_changed", row, team_id=team.id, code=row.code,
+                   headcount=value, previous=previous, source=source)
+    db.session.flush()
+    return changed

@@ -1,0 +1,1 @@
+from tests.conversations.conftest import create_conversation  # noqa: F401  (the same fixture here)
