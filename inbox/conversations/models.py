@@ -44,6 +44,9 @@ class Conversation(OrgScoped, Timestamped, db.Model):
         # The urgency sort (inbox/conversations/urgency.py) reads this index in order instead of sorting.
         Index("ix_conversation_unresolved_urgency", "organization_id", "urgency_tier", "urgency_at", "id",
               postgresql_where=text("status <> 'resolved'"), sqlite_where=text("status <> 'resolved'")),
+        # "Meine" by urgency: without it the scan above passes every colleague's conversations first.
+        Index("ix_conversation_assignee_urgency", "organization_id", "assignee_id", "urgency_tier", "urgency_at",
+              "id", postgresql_where=text("status <> 'resolved'"), sqlite_where=text("status <> 'resolved'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

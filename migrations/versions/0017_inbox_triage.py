@@ -37,6 +37,9 @@ def upgrade():
     op.create_index('ix_conversation_unresolved_urgency', 'conversation',
                     ['organization_id', 'urgency_tier', 'urgency_at', 'id'], unique=False,
                     postgresql_where=UNRESOLVED, sqlite_where=UNRESOLVED)
+    op.create_index('ix_conversation_assignee_urgency', 'conversation',
+                    ['organization_id', 'assignee_id', 'urgency_tier', 'urgency_at', 'id'], unique=False,
+                    postgresql_where=UNRESOLVED, sqlite_where=UNRESOLVED)
 
     op.create_table('conversation_read',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -65,6 +68,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_conversation_read_user_id'))
         batch_op.drop_index(batch_op.f('ix_conversation_read_organization_id'))
     op.drop_table('conversation_read')
+    op.drop_index('ix_conversation_assignee_urgency', table_name='conversation',
+                  postgresql_where=UNRESOLVED, sqlite_where=UNRESOLVED)
     op.drop_index('ix_conversation_unresolved_urgency', table_name='conversation',
                   postgresql_where=UNRESOLVED, sqlite_where=UNRESOLVED)
     with op.batch_alter_table('conversation', schema=None) as batch_op:
