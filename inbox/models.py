@@ -3,7 +3,8 @@
 from inbox.accounts.models import LoginThrottle, Membership, User, UserSession  # noqa: F401
 from inbox.audit.models import AuditEvent  # noqa: F401
 from inbox.channels.models import Channel, RawEvent  # noqa: F401
-from inbox.conversations.models import Contact, Conversation, Message, Note  # noqa: F401
+from inbox.conversations import urgency  # noqa: F401  (keeps the urgency sort key before every flush)
+from inbox.conversations.models import Contact, Conversation, ConversationRead, Message, Note  # noqa: F401
 from inbox.core.ratelimit import RateLimit  # noqa: F401
 from inbox.forwarding.models import Forward, ForwardEntry, ForwardFile, ForwardLinkUse  # noqa: F401
 from inbox.notifications.models import Notification  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inbox.accounts.models import User
@@ -17,6 +17,7 @@ from inbox.orgs.models import Team
 
 STATES = ("open", "waiting", "resolved")
 PRIORITIES = ("low", "normal", "high")
+PREVIEW_LENGTH = 160
 
 
 class Contact(OrgScoped, Timestamped, db.Model):
@@ -40,6 +41,12 @@ class Conversation(OrgScoped, Timestamped, db.Model):
         # The inbox's busiest question: unresolved conversations, newest activity first.
         Index("ix_conversation_unresolved_recent", "organization_id", "last_activity_at", "id",
               postgresql_where=text("status <> 'resolved'"), sqlite_where=text("status <> 'resolved'")),
+        # The urgency sort (inbox/conversations/urgency.py) reads this index in order instead of sorting.
+        Index("ix_conversation_unresolved_urgency", "organization_id", "urgency_tier", "urgency_at", "id",
+              postgresql_where=text("status <> 'resolved'"), sqlite_where=text("status <> 'resolved'")),
+        # "Meine" by urgency: without it the scan above passes every colleague's conversations first.
+        Index("ix_conversation_assignee_urgency", "organization_id", "assignee_id", "urgency_tier", "urgency_at",
+              "id", postgresql_where=text("status <> 'resolved'"), sqlite_where=text("status <> 'resolved'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +62,14 @@ class Conversation(OrgScoped, Timestamped, db.Model):
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the inbox row shows, kept here by ingest and reply so the list reads no messages.
+    last_message_preview: Mapped[str] = mapped_column(String(PREVIEW_LENGTH), default="")
+    last_message_direction: Mapped[str] = mapped_column(String(3), default="")
+    # The citizen's last message was a public comment (or post), not a private message.
+    is_public: Mapped[bool] = mapped_column(default=False)
+    # The urgency sort key, set before every flush by inbox/conversations/urgency.py; never set it by hand.
+    urgency_tier: Mapped[int] = mapped_column(SmallInteger, default=0)
+    urgency_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     team: Mapped[Team] = relationship()
     channel: Mapped[Channel] = relationship()
@@ -116,3 +131,15 @@ class Note(OrgScoped, Timestamped, db.Model):
     text: Mapped[str] = mapped_column(Text)
 
     author: Mapped[User | None] = relationship()
+
+
+class ConversationRead(OrgScoped, db.Model):
+    """When an editor last opened a conversation: it is unread for them if the citizen wrote since."""
+
+    __tablename__ = "conversation_read"
+    __table_args__ = (UniqueConstraint("conversation_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -12,7 +12,7 @@ from inbox.channels.adapters.base import InboundMessage
 from inbox.channels.models import Channel
 from inbox.conversations import delivery
 from inbox.conversations.fitting import fitted_message
-from inbox.conversations.models import Contact, Conversation, Message, Note
+from inbox.conversations.models import PREVIEW_LENGTH, Contact, Conversation, ConversationRead, Message, Note
 from inbox.core import clock
 from inbox.core.safetext import fit
 from inbox.extensions import db
@@ -59,6 +59,8 @@ def _store(channel: Channel, inbound: InboundMessage, raw_event_id: int | None,
     )
     db.session.add(message)
     conversation.last_activity_at = conversation.last_inbound_at = now
+    conversation.is_public = message.is_public
+    show_in_list(conversation, message)
     db.session.flush()
     record(channel.organization_id, "message.received", message, conversation_id=conversation.id)
     return message
@@ -116,6 +118,7 @@ def _apply_change(channel: Channel, inbound: InboundMessage) -> Message | None:
         # The citizen withdrew it; keep no copy of the content, nor a judgement of it.
         message.text, message.html, message.deleted_at = "", "", clock.now()
         message.mood = message.mood_corrected = None
+    _refresh_preview(db.session.get(Conversation, message.conversation_id))
     db.session.flush()
     action = {"edit": "message.edited", "delete": "message.deleted"}[inbound.event]
     record(channel.organization_id, action, message, conversation_id=message.conversation_id)
@@ -129,12 +132,47 @@ def reply(conversation: Conversation, author_id: int, text: str) -> Message:
                       is_public=_last_inbound_public(conversation), sent_at=now)
     db.session.add(message)
     conversation.last_activity_at = now
+    show_in_list(conversation, message)
     if conversation.first_response_at is None:
         conversation.first_response_at = now
     db.session.flush()
     record(conversation.organization_id, "message.replied", message, conversation_id=conversation.id)
     delivery.queue(message)
     return message
+
+
+def show_in_list(conversation: Conversation, message: Message | None) -> None:
+    """The inbox row shows the start of this message (the citizen's or an editor's) on one line."""
+    text = " ".join((message.text or "").split()) if message else ""
+    conversation.last_message_preview = text[:PREVIEW_LENGTH]
+    conversation.last_message_direction = message.direction if message else ""
+
+
+def _refresh_preview(conversation: Conversation) -> None:
+    """After an edit or deletion: the preview follows the latest message, so a withdrawn text is not kept."""
+    latest = db.session.scalar(
+        select(Message).where(Message.conversation_id == conversation.id,
+                              (Message.direction == "in") | Message.author_id.is_not(None))
+        .order_by(Message.id.desc()).limit(1))
+    show_in_list(conversation, latest)
+
+
+def mark_read(conversation: Conversation, user_id: int) -> None:
+    """The editor has seen the conversation as it is now; a later citizen message makes it unread again."""
+    query = select(ConversationRead).where(ConversationRead.conversation_id == conversation.id,
+                                           ConversationRead.user_id == user_id)
+    row = db.session.scalar(query)
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(ConversationRead(organization_id=conversation.organization_id,
+                                                conversation_id=conversation.id, user_id=user_id,
+                                                read_at=clock.now()))
+            return
+        except IntegrityError:
+            row = db.session.scalar(query)  # opened in another tab at the same moment
+    row.read_at = clock.now()
+    db.session.flush()
 
 
 def _last_inbound_public(conversation: Conversation) -> bool:

@@ -11,9 +11,11 @@ from sqlalchemy.orm import joinedload
 from inbox.accounts.models import Membership, User
 from inbox.audit.models import AuditEvent
 from inbox.channels.window import Window, applies, window_for
-from inbox.conversations.models import Conversation, Message, Note
+from inbox.conversations.models import Conversation, ConversationRead, Message, Note
 from inbox.core.types import UTCDateTime
 from inbox.extensions import db
+from inbox.orgs.models import Team
+from inbox.rota import adapter
 
 VIEWS = {
     "mine": "Meine",
@@ -21,29 +23,53 @@ VIEWS = {
     "open": "Alle offenen",
     "resolved": "Erledigt",
 }
-SORTS = {"recent": "Neueste Aktivität", "urgency": "Dringlichkeit"}
+SORTS = {"urgency": "Dringlichkeit", "recent": "Neueste Aktivität"}
 # Message and note events are shown as the message or note itself.
 QUIET_ACTIONS = ("message.received", "message.replied", "note.added")
 
 
 def inbox_page(org_id: int, user_id: int, *, view: str, team_ids: set[int] | None, channel_id: int | None,
                page: int, page_size: int, sort: str = "recent") -> tuple[list[Conversation], bool]:
-    """One page of the inbox, newest activity first (or earliest SLA due time first); the flag says whether a
-    next page exists."""
-    query = _filtered(select(Conversation), org_id, user_id, view, team_ids, channel_id)
-    query = query.options(joinedload(Conversation.contact), joinedload(Conversation.channel),
-                          joinedload(Conversation.assignee))
-    if sort == "urgency":
-        from inbox.sla.models import ConversationSLA
+    """One page of the inbox; the flag says whether a next page exists.
 
-        # Due times are stored on the SLA row, so urgency is an indexed join, not a computation per request.
-        query = (query.outerjoin(ConversationSLA, ConversationSLA.conversation_id == Conversation.id)
-                 .order_by(ConversationSLA.due_at.is_(None), ConversationSLA.due_at, Conversation.id))
+    "recent": newest activity first. "urgency": the order defined in inbox/conversations/urgency.py
+    (overdue first by how overdue, then due soonest, then unassigned and assigned ones waiting longest,
+    waiting on a department last), read in the order of its partial index. Resolved conversations have
+    no urgency: their view is always newest first. Both orders end on the id, so pages never overlap.
+    """
+    if sort == "urgency" and view != "resolved":
+        order = (Conversation.urgency_tier, Conversation.urgency_at, Conversation.id)
     else:
-        query = query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
-    query = query.offset((page - 1) * page_size).limit(page_size + 1)
+        order = (Conversation.last_activity_at.desc(), Conversation.id.desc())
+    # The page's ids first, read along the index; contact, channel and assignee are joined to those rows only
+    # (joined before the OFFSET, page 40 would join a thousand rows to throw them away).
+    page_ids = (_filtered(select(Conversation.id), org_id, user_id, view, team_ids, channel_id).order_by(*order)
+                .offset((page - 1) * page_size).limit(page_size + 1))
+    query = (select(Conversation).where(Conversation.id.in_(page_ids)).order_by(*order)
+             .options(joinedload(Conversation.contact), joinedload(Conversation.channel),
+                      joinedload(Conversation.assignee)))
     rows = list(db.session.scalars(query))
     return rows[:page_size], len(rows) > page_size
+
+
+def default_sort(org_id: int, team_ids: set[int] | None, now: datetime) -> str:
+    """Urgency while one of the user's teams is in service hours (the shift works the queue), else newest first."""
+    query = select(Team).where(Team.organization_id == org_id).order_by(Team.id)
+    if team_ids is not None:
+        query = query.where(Team.id.in_(team_ids or {-1}))
+    return "urgency" if any(adapter.calendar_for(t).is_open(now) for t in db.session.scalars(query)) else "recent"
+
+
+def unread_for(user_id: int, conversations: list[Conversation]) -> set[int]:
+    """The conversations in which the citizen wrote since this user last opened them (or that they never opened)."""
+    if not conversations:
+        return set()
+    read = dict(db.session.execute(
+        select(ConversationRead.conversation_id, ConversationRead.read_at)
+        .where(ConversationRead.user_id == user_id,
+               ConversationRead.conversation_id.in_([c.id for c in conversations]))).all())
+    return {c.id for c in conversations
+            if c.last_inbound_at is not None and (c.id not in read or read[c.id] < c.last_inbound_at)}
 
 
 def _filtered(query, org_id, user_id, view, team_ids, channel_id):

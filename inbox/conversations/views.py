@@ -13,6 +13,7 @@ from inbox.channels.models import Channel
 from inbox.conversations import operations, queries, recovery
 from inbox.conversations.forms import ActionForm, AssignForm, MoveForm, NoteForm, ReplyForm
 from inbox.conversations.models import Conversation, Message
+from inbox.core import clock
 from inbox.core.web import flash_form_errors
 from inbox.extensions import db
 from inbox.orgs.models import Team
@@ -39,20 +40,26 @@ def inbox():
     view = request.args.get("view", "open")
     if view not in queries.VIEWS:
         abort(400)
-    sort = request.args.get("sort", "recent")
+    now, visible = clock.now(), team_ids()
+    sort = request.args.get("sort") or queries.default_sort(g.org_id, visible, now)
     if sort not in queries.SORTS:
         abort(400)
     channel_id = request.args.get("channel", type=int)
     page = max(request.args.get("page", 1, type=int), 1)
-    rows, has_next = queries.inbox_page(g.org_id, current_user.id, view=view, team_ids=team_ids(),
+    rows, has_next = queries.inbox_page(g.org_id, current_user.id, view=view, team_ids=visible,
                                         channel_id=channel_id, page=page, sort=sort,
                                         page_size=current_app.config["SETTINGS"]["app"]["page_size"])
     channels = db.session.scalars(select(Channel).where(Channel.organization_id == g.org_id).order_by(Channel.name))
     from inbox.sla.operations import due_for
+    from inbox.sla.timer import timers_for
 
+    sla = due_for([c.id for c in rows])
+    # Per row: c.channel (kind, name), c.is_public, c.last_message_preview/_direction, c.contact, c.created_at,
+    # c.last_inbound_at, c.assignee; timers[c.id] (state, due_at, label) if a clock runs; c.id in unread.
     return render_template("conversations/inbox.html", rows=rows, has_next=has_next, page=page, view=view,
                            views=queries.VIEWS, channels=list(channels), channel_id=channel_id, sort=sort,
-                           sorts=queries.SORTS, sla=due_for([c.id for c in rows]))
+                           sorts=queries.SORTS, sla=sla, timers=timers_for(sla, now),
+                           unread=queries.unread_for(current_user.id, rows), now=now)
 
 
 def _conversation(conversation_id: int) -> Conversation:
@@ -66,7 +73,11 @@ def _conversation(conversation_id: int) -> Conversation:
 @bp.get("/conversations/<int:conversation_id>")
 @require_role(*STAFF)
 def show(conversation_id: int):
-    return _page(_conversation(conversation_id))
+    conversation = _conversation(conversation_id)
+    # Opening the page is reading it: the inbox stops marking it unread for this editor (not for the others).
+    operations.mark_read(conversation, current_user.id)
+    db.session.commit()
+    return _page(conversation)
 
 
 def _page(conversation: Conversation, reply_form: ReplyForm | None = None, status: int = 200):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.context_processor(_template_context)
     app.add_template_filter(local_time, "local")
+    app.add_template_filter(ago, "ago")
 
 
 def _transport_security(app: Flask) -> None:
@@ -156,6 +157,28 @@ def local_time(value: datetime | None, fmt: str = "dd.MM.yyyy HH:mm") -> str:
 
     zone = ZoneInfo(current_app.config["SETTINGS"]["app"]["timezone"])
     return format_datetime(value, fmt, tzinfo=zone, locale="de_DE")
+
+
+def duration_text(delta: timedelta) -> str:
+    """A span in short German words, to the minute: "12 Min.", "1 Std. 5 Min.", "2 Tg. 3 Std."."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} Tg." + (f" {hours} Std." if hours else "")
+    if hours:
+        return f"{hours} Std." + (f" {minutes} Min." if minutes else "")
+    return f"{minutes} Min."
+
+
+def ago(value: datetime | None) -> str:
+    """How long ago, from the app's clock: "vor 12 Min.", "gerade eben" under a minute."""
+    if value is None:
+        return ""
+    from inbox.core import clock
+
+    delta = clock.now() - value
+    return "gerade eben" if delta < timedelta(minutes=1) else f"vor {duration_text(delta)}"
 
 
 def _template_context():

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from inbox.audit.operations import record
+from inbox.conversations import urgency
 from inbox.conversations.models import Conversation, Message
 from inbox.core import clock
 from inbox.extensions import db
@@ -84,6 +85,7 @@ def claim(conversation: Conversation, expected: int | None, assignee: int | None
     if result.rowcount != 1:
         return False
     db.session.refresh(conversation, ["assignee_id"])
+    urgency.refresh(conversation)  # the UPDATE above bypassed the ORM, so the flush hook did not see it
     return True
 
 
