@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from inbox import jobs
+from inbox.core import kern
 from inbox.extensions import login_manager
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def within(app: Flask, fn, *args):
 
 def init_app(app: Flask) -> None:
     _transport_security(app)
+    kern.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Bitte melden Sie sich an."
     login_manager.user_loader(_load_user)
