@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from inbox.accounts.access import STAFF, has_role, require_role, scoped_get, team_ids
 from inbox.channels.models import Channel
-from inbox.conversations import operations, queries, recovery
+from inbox.conversations import guards, notices, operations, queries, recovery, triage
 from inbox.conversations.forms import ActionForm, AssignForm, MoveForm, NoteForm, ReplyForm
 from inbox.conversations.models import Conversation, Message
 from inbox.core import clock
@@ -34,9 +34,18 @@ def home():
     abort(403)
 
 
-@bp.get("/inbox")
-@require_role(*STAFF)
-def inbox():
+LIST_ARGS = ("view", "sort", "channel", "page")
+bp.add_app_template_global(triage.row_timer, "sla_timer")
+bp.add_app_template_global(triage.CHANNEL_MARKS, "channel_marks")
+bp.add_app_template_global(notices.pop_all, "workspace_notices")
+
+
+def list_args() -> dict:
+    """The list the editor came from (view, sort, channel, page), carried through the conversation's links."""
+    return {k: request.args[k] for k in LIST_ARGS if request.args.get(k)}
+
+
+def _list_context() -> dict:
     view = request.args.get("view", "open")
     if view not in queries.VIEWS:
         abort(400)
@@ -51,15 +60,30 @@ def inbox():
                                         page_size=current_app.config["SETTINGS"]["app"]["page_size"])
     channels = db.session.scalars(select(Channel).where(Channel.organization_id == g.org_id).order_by(Channel.name))
     from inbox.sla.operations import due_for
-    from inbox.sla.timer import timers_for
 
-    sla = due_for([c.id for c in rows])
     # Per row: c.channel (kind, name), c.is_public, c.last_message_preview/_direction, c.contact, c.created_at,
-    # c.last_inbound_at, c.assignee; timers[c.id] (state, due_at, label) if a clock runs; c.id in unread.
-    return render_template("conversations/inbox.html", rows=rows, has_next=has_next, page=page, view=view,
-                           views=queries.VIEWS, channels=list(channels), channel_id=channel_id, sort=sort,
-                           sorts=queries.SORTS, sla=sla, timers=timers_for(sla, now),
-                           unread=queries.unread_for(current_user.id, rows), now=now)
+    # c.last_inbound_at, c.assignee; sla_timer(sla[c.id]) if a clock runs; c.id in unread.
+    return dict(rows=rows, has_next=has_next, page=page, view=view, views=queries.VIEWS, channels=list(channels),
+                channel_id=channel_id, sort=sort, sorts=queries.SORTS, sla=due_for([c.id for c in rows]),
+                unread=queries.unread_for(current_user.id, rows), list_args=list_args())
+
+
+def _fragment_target() -> str | None:
+    """The pane an htmx request asks for (its HX-Target); None for a normal request: the whole page."""
+    if request.headers.get("HX-Request") != "true" or request.headers.get("HX-History-Restore-Request"):
+        return None
+    return request.headers.get("HX-Target")
+
+
+@bp.get("/inbox")
+@require_role(*STAFF)
+def inbox():
+    open_id = request.args.get("open", type=int)
+    if open_id:
+        return redirect(url_for("conversations.show", conversation_id=open_id, **list_args()), 303)
+    if _fragment_target() == "list-pane":
+        return render_template("conversations/_list.html", **_list_context(), oob=True)
+    return render_template("conversations/inbox.html", **_list_context(), conversation=None)
 
 
 def _conversation(conversation_id: int) -> Conversation:
@@ -81,7 +105,8 @@ def show(conversation_id: int):
 
 
 def _page(conversation: Conversation, reply_form: ReplyForm | None = None, status: int = 200):
-    """The conversation page; a refused reply comes back in reply_form, so the editor's text is not lost."""
+    """The workspace with this conversation open (beside the list on wide screens), or only the conversation
+    pane for htmx; a refused reply comes back in reply_form, so the editor's text is not lost."""
     assign_form, move_form = AssignForm(), MoveForm()
     assign_form.assignee.choices = [(0, "– niemand –")] + [
         (u.id, u.name) for u in queries.staff_of(g.org_id, conversation.team_id)]
@@ -91,15 +116,36 @@ def _page(conversation: Conversation, reply_form: ReplyForm | None = None, statu
     move_form.team.data = conversation.team_id
     history = queries.history(conversation)
     actor_ids = {h.item.detail.get(k) for h in history if h.kind == "event" for k in ("assignee_id", "previous_id")}
-    return render_template("conversations/show.html", conversation=conversation, history=history,
-                           reply_form=reply_form or ReplyForm(formdata=None), note_form=NoteForm(formdata=None),
-                           assign_form=assign_form, move_form=move_form, action_form=ActionForm(),
-                           conversation_panels=PANELS, window=queries.window_of(conversation),
-                           user_names=queries.names_by_id({i for i in actor_ids if i})), status
+    context = dict(conversation=conversation, history=history,
+                   reply_form=reply_form or ReplyForm(formdata=None), note_form=NoteForm(formdata=None),
+                   assign_form=assign_form, move_form=move_form, action_form=ActionForm(),
+                   conversation_panels=PANELS, window=queries.window_of(conversation),
+                   user_names=queries.names_by_id({i for i in actor_ids if i}), guard=guards.pending(conversation),
+                   confirm=request.args.get("confirm"), list_args=list_args(), **_move_target(conversation))
+    if _fragment_target() == "conv-pane":
+        sla = due_for_one(conversation.id)
+        return render_template("conversations/_pane.html", **context, oob=True, sla=sla), status
+    return render_template("conversations/inbox.html", **{**_list_context(), **context}), status
 
 
-def _back(conversation: Conversation, anchor: str = ""):
-    return redirect(url_for("conversations.show", conversation_id=conversation.id) + anchor, 303)
+def _move_target(conversation: Conversation) -> dict:
+    """The team a hand-over waits to be confirmed for (?confirm=move&to=<team>)."""
+    to = request.args.get("to", type=int)
+    team = db.session.get(Team, to) if to else None
+    if team is None or team.organization_id != g.org_id or team.id == conversation.team_id:
+        return {"move_to": None, "move_visible": True}
+    return {"move_to": team, "move_visible": team_ids() is None or team.id in team_ids()}
+
+
+def due_for_one(conversation_id: int) -> dict:
+    from inbox.sla.operations import due_for
+
+    return due_for([conversation_id])
+
+
+def _back(conversation: Conversation, anchor: str = "", **extra):
+    return redirect(url_for("conversations.show", conversation_id=conversation.id, **list_args(), **extra) + anchor,
+                    303)
 
 
 @bp.post("/conversations/<int:conversation_id>/reply")
@@ -115,11 +161,13 @@ def reply(conversation_id: int):
         log.info("reply on conversation %s refused: %s window closed", conversation.id, window.kind)
         flash(window.refusal, "error")
         return _page(conversation, form, 409)
-    operations.reply(conversation, current_user.id, form.text.data.strip())
+    message = operations.reply(conversation, current_user.id, form.text.data.strip())
     if conversation.assignee_id is None:
         operations.assign(conversation, current_user.id, reason="replied")
     db.session.commit()
-    flash("Antwort gespeichert und zum Versand übergeben.", "success")
+    # The flash is worded when the next page is shown, from the reply's delivery state by then (in-process
+    # jobs have run, a worker may have): "gesendet", "wird gesendet" or "fehlgeschlagen: <Grund>".
+    notices.reply_sent(message.id)
     return _back(conversation, "#verlauf-ende")
 
 
@@ -141,7 +189,7 @@ def note(conversation_id: int):
 def assign(conversation_id: int):
     conversation = _conversation(conversation_id)
     form = AssignForm()
-    staff = {u.id for u in queries.staff_of(g.org_id, conversation.team_id)}
+    staff = {u.id: u.name for u in queries.staff_of(g.org_id, conversation.team_id)}
     form.assignee.choices = [(0, "")] + [(uid, "") for uid in staff]
     if request.form.get("to_me"):
         form.assignee.data = current_user.id
@@ -151,7 +199,12 @@ def assign(conversation_id: int):
         abort(400)
     operations.assign(conversation, form.assignee.data or None)
     db.session.commit()
-    flash("Zuweisung geändert.", "success")
+    if not form.assignee.data:
+        flash("Zuweisung aufgehoben: niemand ist zuständig.", "success")
+    elif form.assignee.data == current_user.id:
+        flash("Ihnen zugewiesen.", "success")
+    else:
+        flash(f"{staff[form.assignee.data]} zugewiesen.", "success")
     return _back(conversation)
 
 
@@ -162,12 +215,17 @@ def change_state(conversation_id: int, action: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     if action == "resolve":
+        if guards.pending(conversation) and not request.form.get("confirmed"):
+            # Asked first (a page of its own without JavaScript): the citizen has not got the last reply.
+            return _back(conversation, "#confirm-resolve", confirm="resolve")
         operations.resolve(conversation)
+        db.session.commit()
         flash("Als erledigt markiert.", "success")
+        notices.offer_undo("resolve", conversation.id)
     else:
-        operations.reopen(conversation)
+        operations.reopen(conversation, reason="undo" if request.form.get("undo") else "manual")
+        db.session.commit()
         flash("Wieder geöffnet.", "success")
-    db.session.commit()
     return _back(conversation)
 
 
@@ -176,15 +234,21 @@ def change_state(conversation_id: int, action: str):
 def move(conversation_id: int):
     conversation = _conversation(conversation_id)
     form = MoveForm()
-    form.team.choices = [(t.id, t.name) for t in db.session.scalars(
-        select(Team).where(Team.organization_id == g.org_id))]
+    teams = {t.id: t for t in db.session.scalars(select(Team).where(Team.organization_id == g.org_id))}
+    form.team.choices = [(t.id, t.name) for t in teams.values()]
     if not form.validate_on_submit():
         return _invalid(form, conversation)
+    if form.team.data == conversation.team_id:
+        flash(f"Die Unterhaltung ist schon beim Team „{conversation.team.name}“. Wählen Sie ein anderes Team.",
+              "error")
+        return _back(conversation)
+    if not request.form.get("confirmed"):
+        return _back(conversation, "#confirm-move", confirm="move", to=form.team.data)
     operations.move_to_team(conversation, form.team.data)
     db.session.commit()
-    flash("An das andere Team übergeben.", "success")
+    flash(f"An das Team „{teams[form.team.data].name}“ übergeben.", "success")
     if team_ids() is not None and form.team.data not in team_ids():
-        return redirect(url_for("conversations.inbox"), 303)
+        return redirect(url_for("conversations.inbox", **list_args()), 303)
     return _back(conversation)
 
 
@@ -197,7 +261,7 @@ def retry(message_id: int):
         abort(400)
     operations.retry_delivery(message)
     db.session.commit()
-    flash("Die Antwort wird erneut gesendet.", "success")
+    notices.reply_sent(message.id)
     return _back(conversation)
 
 
@@ -217,4 +281,4 @@ def mark_sent(message_id: int):
 
 def _invalid(form, conversation: Conversation):
     flash_form_errors(form)
-    return redirect(url_for("conversations.show", conversation_id=conversation.id), 303)
+    return _back(conversation)

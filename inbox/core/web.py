@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from inbox import jobs
+from inbox.core import kern
 from inbox.core.safetext import is_odd
 from inbox.extensions import login_manager
 
@@ -31,6 +32,7 @@ def within(app: Flask, fn, *args):
 
 def init_app(app: Flask) -> None:
     _transport_security(app)
+    kern.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Bitte melden Sie sich an."
     login_manager.user_loader(_load_user)

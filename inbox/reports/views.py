@@ -149,7 +149,7 @@ def correct_mood(message_id: int):
         return redirect(url_for("conversations.show", conversation_id=conversation.id), 303)
     db.session.commit()
     flash("Stimmung gespeichert.", "success")
-    return redirect(url_for("conversations.show", conversation_id=conversation.id) + f"#m{message.id}", 303)
+    return redirect(url_for("conversations.show", conversation_id=conversation.id) + f"#msg-{message.id}", 303)
 
 
 def _staffing_team() -> Team:

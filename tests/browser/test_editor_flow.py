@@ -20,6 +20,7 @@ def test_editor_answers_a_webform_message(page, create_org, create_user, create_
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     page.get_by_role("link", name="Sperrmüll Ringstraße").click()
+    page.locator("#conv-title").wait_for()  # opened beside the list by htmx, not by a page load
     assert page.locator("#history").get_by_text("Wann wird in der Ringstraße der Sperrmüll abgeholt?").is_visible()
 
     page.get_by_label("Antwort an Karin Vogel").fill("Am Donnerstag ab 7 Uhr. Viele Grüße, Ihre Stadt")
