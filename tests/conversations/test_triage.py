@@ -21,8 +21,8 @@ def at(hour: int, minute: int = 0) -> None:
 
 
 def row_of(page: str, subject: str) -> str:
-    """The table row of the conversation with this subject."""
-    rows = [r for r in re.findall(r"<tr.*?</tr>", page, flags=re.S) if f">{subject}<" in r]
+    """The list row of the conversation with this subject."""
+    rows = [r for r in re.findall(r'<li id="conv-\d+".*?</li>', page, flags=re.S) if f">{subject}<" in r]
     assert len(rows) == 1, f"{subject!r} is in {len(rows)} rows"
     return rows[0]
 
@@ -69,9 +69,9 @@ def test_urgency_order_overdue_then_due_then_unassigned_then_assigned_then_waiti
     assert order(page, expected) == expected
     assert ">Schon erledigt<" not in page
     assert "überfällig seit 1 Std." in row_of(page, "Seit einer Stunde")
-    assert 'class="sla-overdue"' in row_of(page, "Zehn Minuten drüber")
+    assert 'sla--overdue' in row_of(page, "Zehn Minuten drüber")
     soon = row_of(page, "Gleich fällig")
-    assert "fällig in 5 Min." in soon and 'class="sla-soon"' in soon
+    assert "fällig in 5 Min." in soon and 'sla--soon' in soon
     assert "fällig in 1 Std. 30 Min." in row_of(page, "Noch Zeit")
     assert "pausiert" in row_of(page, "Wartet auf Amt")
     # The other views keep the same order within what they show.
