@@ -14,9 +14,6 @@ from flask import current_app
 from sqlalchemy import select
 
 import scheduling as sch
-
-# The one type other domains name when they take a team's calendar from calendar_for (they import no scheduling).
-BusinessCalendar = sch.BusinessCalendar
 from inbox.accounts.models import Membership, User
 from inbox.extensions import db
 from inbox.orgs.models import Organization, Team
@@ -33,6 +30,8 @@ from inbox.rota.models import (
     Wish,
 )
 
+# The one type other domains name when they take a team's calendar from calendar_for (they import no scheduling).
+BusinessCalendar = sch.BusinessCalendar
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PLANNED_ROLES = ("editor", "lead")
 Violation = sch.Violation

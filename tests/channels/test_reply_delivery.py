@@ -21,7 +21,8 @@ def html(response) -> str:
 
 def delivery_shown(page: str) -> list[str]:
     """The delivery state next to each reply, as the editor reads it."""
-    return [" ".join(text.split()) for text in re.findall(r'<span class="delivery [^"]+"[^>]*>(.*?)</span>', page, re.S)]
+    found = re.findall(r'<span class="delivery [^"]+"[^>]*>(.*?)</span>', page, re.S)
+    return [" ".join(text.split()) for text in found]
 
 
 @pytest.fixture

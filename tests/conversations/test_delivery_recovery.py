@@ -37,7 +37,8 @@ UNCLEAR = ("unklar: Die Plattform hat nicht geantwortet; Testkanal lässt nicht 
 
 
 def delivery_shown(page: str) -> list[str]:
-    return [" ".join(text.split()) for text in re.findall(r'<span class="delivery [^"]+"[^>]*>(.*?)</span>', page, re.S)]
+    found = re.findall(r'<span class="delivery [^"]+"[^>]*>(.*?)</span>', page, re.S)
+    return [" ".join(text.split()) for text in found]
 
 
 @pytest.fixture
