@@ -14,8 +14,8 @@ from inbox.conversations.models import Conversation, Message
 from inbox.extensions import db
 from inbox.forwarding.queries import waiting_intervals_of
 from inbox.reports.models import ConversationFact
+from inbox.rota.adapter import BusinessCalendar
 from inbox.sla.operations import target_minutes
-from scheduling import BusinessCalendar
 
 CHUNK = 500
 Waits = list[tuple[datetime, datetime | None]]

@@ -30,6 +30,8 @@ from inbox.rota.models import (
     Wish,
 )
 
+# The one type other domains name when they take a team's calendar from calendar_for (they import no scheduling).
+BusinessCalendar = sch.BusinessCalendar
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PLANNED_ROLES = ("editor", "lead")
 Violation = sch.Violation
