@@ -5,6 +5,7 @@ from inbox.audit.models import AuditEvent  # noqa: F401
 from inbox.channels.models import Channel, RawEvent  # noqa: F401
 from inbox.conversations.models import Contact, Conversation, Message, Note  # noqa: F401
 from inbox.forwarding.models import Forward, ForwardEntry, ForwardFile, ForwardLinkUse  # noqa: F401
+from inbox.live.models import LiveEvent  # noqa: F401
 from inbox.notifications.models import Notification  # noqa: F401
 from inbox.orgs.models import Department, Organization, Team  # noqa: F401
 from inbox.rota.models import (  # noqa: F401

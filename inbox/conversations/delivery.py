@@ -13,6 +13,7 @@ from inbox.channels.adapters.base import DeliveryError, DeliveryStatus, Outbound
 from inbox.conversations.models import Conversation, Message
 from inbox.core import clock
 from inbox.extensions import db
+from inbox.live.operations import publish
 
 log = logging.getLogger(__name__)
 BACKOFF = [10, 30, 120, 600, 1800]  # seconds; doubled steps, then give up
@@ -76,6 +77,10 @@ def _failed(message: Message, exc: DeliveryError) -> timedelta | None:
         return None
     message.delivery_state, message.delivery_error = "retrying", str(exc)
     db.session.flush()
+    # Not an audit event (the final outcome is), but the open page's badge changes to "neuer Versuch geplant".
+    conversation = db.session.get(Conversation, message.conversation_id)
+    publish(message.organization_id, "message.retrying", team_id=conversation.team_id, conversation_id=conversation.id,
+            object="message", object_id=message.id)
     return timedelta(seconds=max(BACKOFF[attempt - 1], exc.retry_after or 0))
 
 

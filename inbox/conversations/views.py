@@ -44,12 +44,31 @@ def inbox():
     rows, has_next = queries.inbox_page(g.org_id, current_user.id, view=view, team_ids=team_ids(),
                                         channel_id=channel_id, page=page, sort=sort,
                                         page_size=current_app.config["SETTINGS"]["app"]["page_size"])
+    return _inbox_page(rows, has_next, page, view, sort, channel_id)
+
+
+def _inbox_page(rows: list[Conversation], has_next: bool, page: int, view: str, sort: str, channel_id: int | None):
     channels = db.session.scalars(select(Channel).where(Channel.organization_id == g.org_id).order_by(Channel.name))
     from inbox.sla.operations import due_for
 
     return render_template("conversations/inbox.html", rows=rows, has_next=has_next, page=page, view=view,
                            views=queries.VIEWS, channels=list(channels), channel_id=channel_id, sort=sort,
                            sorts=queries.SORTS, sla=due_for([c.id for c in rows]))
+
+
+@bp.get("/inbox/rows/<int:conversation_id>")
+@require_role(*STAFF)
+def inbox_row(conversation_id: int):
+    """The inbox page of the same view and filters with only this conversation, or with none if it does not
+    belong there (any more): live updates (static/live.js) take its row `#conv-<id>` and swap it in."""
+    view, sort = request.args.get("view", "open"), request.args.get("sort", "recent")
+    if view not in queries.VIEWS or sort not in queries.SORTS:
+        abort(400)
+    channel_id = request.args.get("channel", type=int)
+    match = queries._filtered(select(Conversation.id), g.org_id, current_user.id, view, team_ids(), channel_id)
+    found = db.session.scalar(match.where(Conversation.id == conversation_id))
+    rows = [db.session.get(Conversation, found)] if found else []
+    return _inbox_page(rows, False, max(request.args.get("page", 1, type=int), 1), view, sort, channel_id)
 
 
 def _conversation(conversation_id: int) -> Conversation:
