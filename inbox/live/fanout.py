@@ -55,6 +55,10 @@ class Hub:
             with self._lock:
                 self._streams.get(org_id, set()).discard(put)
 
+    def stream_count(self, org_id: int | None = None) -> int:
+        with self._lock:
+            return sum(len(s) for org, s in self._streams.items() if org_id in (None, org))
+
     def deliver(self, org_id: int, message: dict | None) -> None:
         with self._lock:
             streams = list(self._streams.get(org_id, ()))
