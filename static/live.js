@@ -155,6 +155,78 @@
     badge.setAttribute("aria-label", `${count} ungelesen`);
   }
 
+  // ---- colleagues' presence on the open conversation --------------------------------------------------------
+  const present = new Map(); // user id -> { name, viewingUntil, typingUntil } (ms)
+  let presenceTimer = null;
+  let lastTyping = 0;
+
+  function presenceBox() {
+    let box = document.getElementById("live-presence");
+    const history = document.getElementById("history");
+    if (!box && history) {
+      box = document.createElement("div");
+      box.id = "live-presence";
+      box.className = "live-presence";
+      box.setAttribute("role", "status");
+      box.setAttribute("aria-live", "polite");
+      history.before(box);
+    }
+    return box;
+  }
+
+  function notePresence(p) {
+    const now = Date.now();
+    if (!p.viewing) present.delete(p.user);
+    else present.set(p.user, { name: p.name, viewingUntil: now + p.viewing * 1000, typingUntil: now + p.typing * 1000 });
+    renderPresence();
+  }
+
+  function renderPresence() {
+    const box = presenceBox();
+    if (!box) return;
+    const now = Date.now();
+    const lines = [];
+    for (const [user, p] of present) {
+      if (p.viewingUntil <= now) { present.delete(user); continue; }
+      const line = document.createElement("p");
+      line.textContent = p.typingUntil > now ? `${p.name} schreibt gerade` : `${p.name} hat diese Unterhaltung geöffnet`;
+      lines.push(line);
+    }
+    box.replaceChildren(...lines);
+    clearTimeout(presenceTimer);
+    if (present.size) presenceTimer = setTimeout(renderPresence, 1000);
+  }
+
+  async function reportPresence(state) {
+    const id = openConversation();
+    if (!id) return;
+    const body = new FormData();
+    body.append("csrf_token", CSRF);
+    body.append("state", state);
+    const url = `/conversations/${id}/presence`;
+    if (state === "left") { navigator.sendBeacon(url, body); return; }
+    const response = await fetch(url, { method: "POST", body, credentials: "same-origin" });
+    if (!response.ok) return;
+    for (const other of (await response.json()).others) notePresence(other);
+  }
+
+  function startPresence() {
+    if (!openConversation()) return;
+    const report = (state) => reportPresence(state).catch((err) => console.warn("presence not reported", err));
+    report("viewing");
+    // Well within the server's viewing_seconds ([live] in config/default.toml, 45 s): a page open stays "geöffnet".
+    setInterval(() => { if (document.visibilityState === "visible") report("viewing"); }, 15000);
+    document.addEventListener("input", (ev) => {
+      if (!ev.target.matches("#reply-text, #note-text, [data-live-composer]")) return;
+      const now = Date.now();
+      if (now - lastTyping > 3000) { lastTyping = now; report("typing"); }
+    });
+    window.addEventListener("pagehide", () => report("left"));
+    document.addEventListener("live:presence", (ev) => {
+      if (ev.detail.conversation === openConversation()) notePresence(ev.detail);
+    });
+  }
+
   // ---- connection -------------------------------------------------------------------------------------------
   function status(text) {
     let line = document.getElementById("live-status");
@@ -207,4 +279,5 @@
   window.mitredenLive = { csrf: CSRF, openConversation };
   stylesheet();
   connect();
+  startPresence();
 })();

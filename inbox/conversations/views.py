@@ -198,3 +198,17 @@ def retry(message_id: int):
 def _invalid(form, conversation: Conversation):
     flash_form_errors(form)
     return redirect(url_for("conversations.show", conversation_id=conversation.id), 303)
+
+
+@bp.post("/conversations/<int:conversation_id>/presence")
+@require_role(*STAFF)
+def presence(conversation_id: int):
+    """The page reports that its user views or types in the conversation (or left it); answers who else is there."""
+    from inbox.live import presence as live_presence
+
+    conversation = _conversation(conversation_id)
+    if not ActionForm().validate_on_submit() or request.form.get("state") not in live_presence.STATES:
+        abort(400)
+    others = live_presence.report(current_app._get_current_object(), g.org_id, conversation.team_id, conversation.id,
+                                  current_user.id, current_user.name, request.form["state"])
+    return {"others": others}

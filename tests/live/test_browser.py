@@ -111,3 +111,25 @@ def test_an_update_missed_while_the_stream_was_cut_still_arrives(town, webform_m
     expect(page.locator(f"#conv-{missed.id}")).to_contain_text("Während der Funkstille")
     expect(page.locator("#live-status")).to_be_hidden()
     assert not_reloaded(page)
+
+
+def test_a_second_editor_sees_who_has_the_conversation_open_and_is_writing(town, webform_message, browser,
+                                                                         live_server):
+    conversation = webform_message(town.channel, subject="Parkausweis")
+    tim = new_page(browser, live_server)
+    browser_login(tim, town.editor)
+    tim.goto(f"/conversations/{conversation.id}")
+    live(tim)
+
+    erika = new_page(browser, live_server)
+    browser_login(erika, town.colleague)
+    erika.goto(f"/conversations/{conversation.id}")
+    notice = erika.locator("#live-presence")
+    expect(notice).to_have_text("Tim Schulte hat diese Unterhaltung geöffnet")
+    # Tim learns of Erika through the stream.
+    expect(tim.locator("#live-presence")).to_have_text("Erika Muster hat diese Unterhaltung geöffnet")
+
+    tim.locator("#reply-text").press_sequentially("Guten Tag")
+    expect(notice).to_have_text("Tim Schulte schreibt gerade")
+    tim.close()  # leaving the page says so
+    expect(notice).to_be_empty()
