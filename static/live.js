@@ -10,6 +10,7 @@
   // Events that move a conversation to the top of "Neueste Aktivität".
   const BUMPS = new Set(["conversation.opened", "message.received", "conversation.reopened", "message.replied"]);
   const running = new Map();
+  const GATHER_MS = 30;
   let fresh = 0;
 
   function stylesheet() {
@@ -20,6 +21,7 @@
   }
 
   // One task per key at a time; events arriving meanwhile run it once more afterwards (no stale result wins).
+  // A short wait first gathers the events one commit brings (a new conversation and its message) into one fetch.
   function coalesce(key, task) {
     const state = running.get(key);
     if (state) { state.again = true; return; }
@@ -28,7 +30,7 @@
     const run = () => task().catch((err) => console.warn("live update failed", err)).finally(() => {
       if (mine.again) { mine.again = false; run(); } else running.delete(key);
     });
-    run();
+    setTimeout(() => { mine.again = false; run(); }, GATHER_MS);
   }
 
   async function fetchPage(url) {
@@ -55,6 +57,7 @@
     if (!row) { if (old) old.remove(); return; }
     const node = adopt(row);
     node.classList.add("live-fresh");
+    setTimeout(() => node.classList.remove("live-fresh"), 3000);
     if (old) {
       if (list && BUMPS.has(kind) && listOnTop()) { old.remove(); list.prepend(node); } else old.replaceWith(node);
     } else if (!listOnTop()) {
