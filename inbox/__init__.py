@@ -147,9 +147,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_forwarding(app: Flask) -> None:
     from inbox.forwarding.portal import bp as portal_bp
     from inbox.forwarding.views import bp as forwarding_bp
+    from inbox.live.views import bp as live_bp
     from inbox.notifications.views import bp as notifications_bp
     from inbox.orgs.views import bp as departments_bp
     from inbox.reports.views import bp as reports_bp
 
-    for blueprint in (forwarding_bp, portal_bp, notifications_bp, departments_bp, reports_bp):
+    for blueprint in (forwarding_bp, portal_bp, notifications_bp, departments_bp, reports_bp, live_bp):
         app.register_blueprint(blueprint)

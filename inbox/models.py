@@ -7,6 +7,7 @@ from inbox.conversations import urgency  # noqa: F401  (keeps the urgency sort k
 from inbox.conversations.models import Contact, Conversation, ConversationRead, Message, Note  # noqa: F401
 from inbox.core.ratelimit import RateLimit  # noqa: F401
 from inbox.forwarding.models import Forward, ForwardEntry, ForwardFile, ForwardLinkUse  # noqa: F401
+from inbox.live.models import LiveEvent  # noqa: F401
 from inbox.notifications.models import Notification  # noqa: F401
 from inbox.orgs.models import Department, Organization, Team  # noqa: F401
 from inbox.reports.models import (  # noqa: F401

@@ -20,6 +20,7 @@ def run_all() -> dict[str, int]:
     from inbox.core import ratelimit
     from inbox.forwarding.replies import fetch
     from inbox.forwarding.sweep import sweep as forwarding_sweep
+    from inbox.live.operations import prune as prune_live_events
     from inbox.reports import rollup, weekly
     from inbox.routing import sweep as routing_sweep
 
@@ -30,6 +31,7 @@ def run_all() -> dict[str, int]:
     totals["rate_limits_purged"] = ratelimit.purge()
     totals.update(rollup.run())
     totals["weekly_reports_sent"] = weekly.send_due()
+    totals["live_events_pruned"] = prune_live_events()
     if mailer.settings().get("imap_host"):
         totals.update({f"replies_{k}": v for k, v in fetch().items()})
     return totals

@@ -1,4 +1,9 @@
-"""Writing to the audit trail; every state change calls record()."""
+"""Writing to the audit trail; every state change calls record().
+
+A change of a conversation is also what its open pages must show: the history lists these
+events, the inbox row reflects them. So record() announces every event of a conversation to
+the live streams (inbox/live) in the same transaction, and no operation can forget to.
+"""
 
 from __future__ import annotations
 
@@ -28,4 +33,20 @@ def record(org_id: int, action: str, obj, *, conversation_id: int | None = None,
     )
     db.session.add(event)
     db.session.flush()
+    if conversation_id is not None:
+        _announce(org_id, action, obj, conversation_id, detail)
     return event
+
+
+def _announce(org_id: int, action: str, obj, conversation_id: int, detail: dict) -> None:
+    from inbox.conversations.models import Conversation
+    from inbox.live.operations import publish
+
+    conversation = obj if isinstance(obj, Conversation) else db.session.get(Conversation, conversation_id)
+    team_id = conversation.team_id if conversation is not None else None
+    publish(org_id, action, team_id=team_id, conversation_id=conversation_id, object=type(obj).__name__.lower(),
+            object_id=obj.id)
+    previous_team = detail.get("previous_team_id")
+    if previous_team and previous_team != team_id:  # handed to another team: it leaves the old team's lists too
+        publish(org_id, action, team_id=previous_team, conversation_id=conversation_id, object="conversation",
+                object_id=conversation_id)

@@ -21,6 +21,7 @@ from inbox.conversations.queries import citizen_last_wrote
 from inbox.core import clock
 from inbox.core.safetext import clean
 from inbox.extensions import db
+from inbox.live.operations import publish
 
 log = logging.getLogger(__name__)
 BACKOFF = [10, 30, 120, 600, 1800]  # seconds; doubled steps, then give up
@@ -139,6 +140,10 @@ def _failed(message: Message, exc: DeliveryError) -> timedelta | None:
     message.delivery_state, message.delivery_error = "retrying", error
     message.delivery_deadline = clock.now() + delay + check_after()
     db.session.flush()
+    # Not an audit event (the final outcome is), but the open page's badge changes to "neuer Versuch geplant".
+    conversation = db.session.get(Conversation, message.conversation_id)
+    publish(message.organization_id, "message.retrying", team_id=conversation.team_id, conversation_id=conversation.id,
+            object="message", object_id=message.id)
     return delay
 
 

@@ -58,6 +58,10 @@ def _list_context() -> dict:
     rows, has_next = queries.inbox_page(g.org_id, current_user.id, view=view, team_ids=visible,
                                         channel_id=channel_id, page=page, sort=sort,
                                         page_size=current_app.config["SETTINGS"]["app"]["page_size"])
+    return _rows_context(rows, has_next, page, view, sort, channel_id)
+
+
+def _rows_context(rows: list[Conversation], has_next: bool, page: int, view: str, sort: str, channel_id: int | None):
     channels = db.session.scalars(select(Channel).where(Channel.organization_id == g.org_id).order_by(Channel.name))
     from inbox.sla.operations import due_for
 
@@ -84,6 +88,22 @@ def inbox():
     if _fragment_target() == "list-pane":
         return render_template("conversations/_list.html", **_list_context(), oob=True)
     return render_template("conversations/inbox.html", **_list_context(), conversation=None)
+
+
+@bp.get("/inbox/rows/<int:conversation_id>")
+@require_role(*STAFF)
+def inbox_row(conversation_id: int):
+    """The inbox page of the same view and filters with only this conversation, or with none if it does not
+    belong there (any more): live updates (static/live.js) take its row `#conv-<id>` and swap it in."""
+    view, sort = request.args.get("view", "open"), request.args.get("sort", "recent")
+    if view not in queries.VIEWS or sort not in queries.SORTS:
+        abort(400)
+    channel_id = request.args.get("channel", type=int)
+    match = queries._filtered(select(Conversation.id), g.org_id, current_user.id, view, team_ids(), channel_id)
+    found = db.session.scalar(match.where(Conversation.id == conversation_id))
+    rows = [db.session.get(Conversation, found)] if found else []
+    context = _rows_context(rows, False, max(request.args.get("page", 1, type=int), 1), view, sort, channel_id)
+    return render_template("conversations/_list.html", **context)
 
 
 def _conversation(conversation_id: int) -> Conversation:
@@ -282,3 +302,17 @@ def mark_sent(message_id: int):
 def _invalid(form, conversation: Conversation):
     flash_form_errors(form)
     return _back(conversation)
+
+
+@bp.post("/conversations/<int:conversation_id>/presence")
+@require_role(*STAFF)
+def presence(conversation_id: int):
+    """The page reports that its user views or types in the conversation (or left it); answers who else is there."""
+    from inbox.live import presence as live_presence
+
+    conversation = _conversation(conversation_id)
+    if not ActionForm().validate_on_submit() or request.form.get("state") not in live_presence.STATES:
+        abort(400)
+    others = live_presence.report(current_app._get_current_object(), g.org_id, conversation.team_id, conversation.id,
+                                  current_user.id, current_user.name, request.form["state"])
+    return {"others": others}

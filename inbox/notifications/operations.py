@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 
 from inbox.core import clock
 from inbox.extensions import db
+from inbox.live.operations import publish
 from inbox.notifications.models import Notification
 
 
@@ -15,6 +16,9 @@ def notify(org_id: int, user_id: int | None, text: str, link: str = "") -> Notif
     notification = Notification(organization_id=org_id, user_id=user_id, text=text[:500], link=link[:500])
     db.session.add(notification)
     db.session.flush()
+    # The user's open pages show it at once (a toast and the badge); texts are Mitreden's own.
+    publish(org_id, "notification", user_id=user_id, notification=notification.id, text=notification.text,
+            link=notification.link)
     return notification
 
 
