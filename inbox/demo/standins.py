@@ -73,9 +73,8 @@ class StandIns:
         return f"{self.http.url}/{kind}"
 
     def sent(self, kind: str | None = None) -> list[Outgoing]:
-        """What the platform stand-ins received, newest first."""
-        items = [o for o in list(self._sent) if kind is None or o.kind == kind]
-        return sorted(items, key=lambda o: o.at, reverse=True)
+        """What the platform stand-ins received, newest (last arrived) first."""
+        return [o for o in reversed(list(self._sent)) if kind is None or o.kind == kind]
 
     def _keep(self, kind: str, action: str, recipient: str, text: str, answered_id: str) -> str:
         self._sent.append(Outgoing(kind, clock.now(), action, recipient, text, answered_id))

@@ -28,7 +28,7 @@ def outbox():
     sections = []
     if standins is not None:
         sections = [(get_adapter(kind).label, standins.sent(kind)) for kind in HTTP_KINDS]
-        mails = sorted(standins.smtp.received(), key=lambda m: m.at, reverse=True)
+        mails = list(reversed(standins.smtp.received()))
     else:
         mails = []
     return render_template("demo/outbox.html", running=standins is not None, sections=sections, mails=mails)
