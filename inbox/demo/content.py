@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 # (kind, channel name, slug, settings, credentials) - api_base and mail servers are added by the stand-ins.
 CHANNELS = [
-    ("webform", "Kontaktformular rheinfeld.de", "kontakt", {}, {}),
+    ("webform", "Kontaktformular rheinfeld.de", "kontakt", {"smtp_from": "buergerservice@rheinfeld.example"}, {}),
     ("email", "buergerservice@rheinfeld.example", "buergerpost",
      {"address": "buergerservice@rheinfeld.example", "smtp_from": "buergerservice@rheinfeld.example"},
      {"imap_user": "buergerservice", "imap_password": "demo"}),
