@@ -142,6 +142,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(channel_admin_bp)
     csrf.exempt(webhooks_bp)
     _register_forwarding(app)
+    if app.config.get("DEMO"):
+        from inbox.demo.views import bp as demo_bp
+
+        app.register_blueprint(demo_bp)  # the demo's outbox; outside the demo there is nothing to show
 
 
 def _register_forwarding(app: Flask) -> None:

@@ -42,32 +42,36 @@ def demo(host: str, port: int, no_serve: bool):
     """Start the embedded demo: SQLite, jobs in-process, seeded with a fictional city."""
     from flask_migrate import upgrade
 
-    from inbox.demo import DEMO_PASSWORD, plan_rota, seed
+    from inbox.demo import DEMO_PASSWORD, prepare, start_standins
 
     upgrade()
-    created = seed()
-    db.session.commit()
-    click.echo("Demo-Daten angelegt." if created else "Demo-Daten waren schon vorhanden.")
-    if created:
-        click.echo(f"Dienstplan dieses Monats: {plan_rota()}")
+    app = current_app._get_current_object()
+    # The stand-ins run while the demo does; with --no-serve they only exist for seeding and are stopped.
+    standins = start_standins(app, base_url=f"http://{host}:{port}")
+    for line in prepare(standins):
+        click.echo(line)
     click.echo(f"Datenbank: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
     click.echo(f"Anmelden unter http://{host}:{port}/login")
     click.echo(f"  Redaktion:   redaktion@example.org / {DEMO_PASSWORD}")
     click.echo(f"  Teamleitung: leitung@example.org / {DEMO_PASSWORD}")
     click.echo(f"  Pressestelle: presse.ordnungsamt@example.org / {DEMO_PASSWORD}")
     click.echo(f"  Admin:       admin@example.org / {DEMO_PASSWORD}")
-    if not no_serve:
-        from werkzeug.serving import run_simple
+    click.echo(f"Platzhalter der Plattformen: {standins.http.url}, SMTP 127.0.0.1:{standins.smtp.port} "
+               f"(Demo-Postausgang unter http://{host}:{port}/admin/demo-postausgang/)")
+    if no_serve:
+        standins.stop()
+        return
+    from werkzeug.serving import run_simple
 
-        if not current_app.config.get("REDIS_URL"):
-            from inbox.channels.schedule import start_in_process
+    if not current_app.config.get("REDIS_URL"):
+        from inbox.channels.schedule import start_in_process
 
-            start_in_process(current_app._get_current_object())  # polls Mastodon, Bluesky, YouTube, IMAP
-        from inbox.routing.sweep import start_demo_thread
+        start_in_process(app)  # polls Mastodon, Bluesky, YouTube, IMAP
+    from inbox.routing.sweep import start_demo_thread
 
-        start_demo_thread(current_app._get_current_object())  # shifts, queue, SLAs, forward reminders
-        # app.run() refuses to serve from inside a CLI command; run_simple is what it would call.
-        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+    start_demo_thread(app)  # shifts, queue, SLAs, forward reminders
+    # app.run() refuses to serve from inside a CLI command; run_simple is what it would call.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @main.command()

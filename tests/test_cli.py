@@ -13,6 +13,7 @@ import requests
 from sqlalchemy import select
 
 from inbox.cli import main
+from inbox.demo.content import CONVERSATIONS
 from inbox.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +85,7 @@ def test_demo_serves_the_seeded_city_and_seeds_once(tmp_path):
     assert "Demo-Daten waren schon vorhanden." in again.stdout
     with sqlite3.connect(tmp_path / "mitreden.db") as conn:
         assert conn.execute("SELECT count(*) FROM organization").fetchone()[0] == 1
-        assert conn.execute("SELECT count(*) FROM conversation").fetchone()[0] == 30
+        assert conn.execute("SELECT count(*) FROM conversation").fetchone()[0] == len(CONVERSATIONS)
 
 
 def _wait_and_login(port: int) -> requests.Session:
