@@ -152,3 +152,11 @@ def _register_forwarding(app: Flask) -> None:
 
     for blueprint in (forwarding_bp, portal_bp, notifications_bp, departments_bp):
         app.register_blueprint(blueprint)
+    _register_accounts_admin(app)
+
+
+def _register_accounts_admin(app: Flask) -> None:
+    from inbox.audit.views import bp as audit_bp
+
+    for blueprint in (audit_bp,):
+        app.register_blueprint(blueprint)

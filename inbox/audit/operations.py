@@ -1,9 +1,10 @@
-"""Writing to the audit trail; every state change calls record()."""
+"""Writing to the audit trail; every state change calls record(). Entries are never changed (audit/guard.py)."""
 
 from __future__ import annotations
 
 from flask_login import current_user
 
+from inbox.audit import guard
 from inbox.audit.models import AuditEvent
 from inbox.extensions import db
 
@@ -29,3 +30,15 @@ def record(org_id: int, action: str, obj, *, conversation_id: int | None = None,
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def scrub_detail(events: list[AuditEvent], keep: tuple[str, ...] = ()) -> int:
+    """Remove the content of events (their detail but the keys in keep), keeping who, what and when; flushed.
+
+    The one change the append-only guard allows, for retention and erasure (issue 20, items 1 and 2): the
+    entry stays, so the trail still shows that something happened, without the citizen's words.
+    """
+    with guard.scrubbing(db.session, events):
+        for event in events:
+            event.detail = {k: v for k, v in (event.detail or {}).items() if k in keep} | {"scrubbed": True}
+    return len(events)
