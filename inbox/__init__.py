@@ -156,7 +156,8 @@ def _register_forwarding(app: Flask) -> None:
 
 
 def _register_accounts_admin(app: Flask) -> None:
+    from inbox.accounts.security_views import bp as security_bp
     from inbox.audit.views import bp as audit_bp
 
-    for blueprint in (audit_bp,):
+    for blueprint in (audit_bp, security_bp):
         app.register_blueprint(blueprint)

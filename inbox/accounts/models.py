@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from inbox.core import clock
 from inbox.core.models import OrgScoped, Timestamped
 from inbox.core.types import UTCDateTime
 from inbox.extensions import db
@@ -74,6 +75,10 @@ class UserSession(Timestamped, db.Model):
     # Where and with what the login happened, for a list of one's own sessions.
     client: Mapped[str] = mapped_column(String(45))
     user_agent: Mapped[str] = mapped_column(String(200))
+    # The idle timeout counts from here; written at most once a minute (sessions.py).
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The user's roles changed: the next request swaps this session for one with a new token.
+    renew: Mapped[bool] = mapped_column(default=False)
 
 
 class LoginThrottle(db.Model):

@@ -60,6 +60,7 @@ def grant(user: User, org_id: int, role: str, *, team_id=None, department_id=Non
                             department_id=department_id)
     db.session.add(membership)
     db.session.flush()
+    sessions.renew_all(user.id)  # new rights, new session token (sessions.py)
     record(org_id, "membership.granted", membership, role=role, user_id=user.id)
     return membership
 
@@ -83,7 +84,7 @@ def authenticate(email: str, password: str, attempt: throttle.Attempt) -> User:
 def _record_for_user(user: User, action: str, obj, **detail) -> None:
     # A user belongs to no one organization: each organization they work in sees the event.
     for org_id in sorted({m.organization_id for m in user.memberships}):
-        record(org_id, action, obj, actor_id=user.id if action.startswith("session.") else None, **detail)
+        record(org_id, action, obj, actor_id=user.id if action.startswith(("session.", "totp.")) else None, **detail)
 
 
 def log_in(user: User, client: str, user_agent: str) -> str:
@@ -97,6 +98,13 @@ def log_out(user: User) -> None:
     """End the login session user was loaded for, on the server."""
     sessions.end(user.login_token)
     _record_for_user(user, "session.ended", user)
+
+
+def end_other_sessions(user: User) -> int:
+    """End every session of user but the current one ("andere beenden"); the number ended."""
+    ended = sessions.end_others(user)
+    _record_for_user(user, "session.others_ended", user, sessions_ended=ended)
+    return ended
 
 
 def deactivate_user(user: User) -> int:
