@@ -84,7 +84,7 @@ def authenticate(email: str, password: str, attempt: throttle.Attempt) -> User:
 def _record_for_user(user: User, action: str, obj, **detail) -> None:
     # A user belongs to no one organization: each organization they work in sees the event.
     for org_id in sorted({m.organization_id for m in user.memberships}):
-        record(org_id, action, obj, actor_id=user.id if action.startswith(("session.", "totp.")) else None, **detail)
+        record(org_id, action, obj, actor_id=user.id if action.startswith("session.") else None, **detail)
 
 
 def log_in(user: User, client: str, user_agent: str) -> str:
