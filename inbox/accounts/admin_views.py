@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from inbox.accounts import access, invites
+from inbox.accounts import access, invites, sessions, totp
 from inbox.accounts import admin as ops
 from inbox.accounts.access import require_role
 from inbox.accounts.forms import ROLE_LABELS, InviteForm, RoleForm, SetPasswordForm
@@ -70,6 +70,11 @@ def _send_link(user: User, kind: str) -> None:
     if mailer.enabled():
         enqueue(send_password_mail, user.id, kind, g.org_id)
         flash(f"Eine E-Mail mit dem Link zum Festlegen des Passworts geht an {user.email}.", "success")
+    elif any(m.organization_id != g.org_id for m in user.memberships):
+        # The link sets the password of the whole account: an admin here must not get hold of an account
+        # that also works for another organization.
+        flash("Es ist kein Mailserver eingetragen, und diese Person arbeitet auch für eine andere Organisation: "
+              "Der Link kann nur per E-Mail an sie selbst gehen. Nichts wurde gesendet.", "error")
     else:
         flash("Es ist kein Mailserver eingetragen, daher wurde keine E-Mail gesendet. Geben Sie der Person diesen "
               f"Link selbst weiter (er gilt einmal): {set_password_link(user)}", "warning")
@@ -199,6 +204,23 @@ def reset_password(user_id: int):
     record(g.org_id, "user.password_reset_requested", user)
     _send_link(user, "reset")
     db.session.commit()
+    return redirect(url_for("accounts_admin.show", user_id=user.id), 303)
+
+
+@bp.post("/admin/users/<int:user_id>/reset-2fa")
+@require_role("admin")
+def reset_two_factor(user_id: int):
+    """For a lost phone and lost recovery codes: the user logs in with the password and sets it up again."""
+    user = _user_or_404(user_id)
+    if any(m.organization_id != g.org_id for m in user.memberships):
+        flash("Diese Person arbeitet auch für eine andere Organisation; ihre Zwei-Faktor-Anmeldung kann hier nicht "
+              "zurückgesetzt werden.", "error")
+        return redirect(url_for("accounts_admin.show", user_id=user.id), 303)
+    if user.has_2fa:
+        totp.disable(user)
+        sessions.end_all(user)
+        db.session.commit()
+        flash(f"Die Zwei-Faktor-Anmeldung von {user.name} ist zurückgesetzt; ihre Sitzungen sind beendet.", "success")
     return redirect(url_for("accounts_admin.show", user_id=user.id), 303)
 
 

@@ -77,7 +77,6 @@ def authenticate(email: str, password: str, attempt: throttle.Attempt) -> User:
         throttle.count_failure(attempt)
         raise LoginRefused("E-Mail oder Passwort ist falsch.")
     throttle.forgive(attempt)
-    user.last_login_at = clock.now()
     return user
 
 
@@ -90,6 +89,8 @@ def _record_for_user(user: User, action: str, obj, **detail) -> None:
 def log_in(user: User, client: str, user_agent: str) -> str:
     """Start a login session for an authenticated user; its token (also set on user for Flask-Login)."""
     token = sessions.start(user, client, user_agent)
+    # Here, not at the password: with two-factor login the login is complete only after the code.
+    user.last_login_at = clock.now()
     _record_for_user(user, "session.started", user, client=client)
     return token
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user
 from inbox.accounts import sessions, throttle, totp
 from inbox.accounts.access import has_role, require_role
 from inbox.accounts.forms import CodeForm, PasswordConfirmForm, RequireTwoFactorForm
-from inbox.accounts.operations import end_other_sessions, log_in
+from inbox.accounts.operations import _record_for_user, end_other_sessions, log_in
 from inbox.audit.operations import record
 from inbox.core.web import flash_form_errors
 from inbox.extensions import db
@@ -124,9 +124,7 @@ def new_recovery_codes():
     if not _password_confirmed():
         return _two_factor_page(400)
     codes = totp.new_recovery_codes(user)
-    record_for = [m.organization_id for m in user.memberships]
-    for org_id in sorted(set(record_for)):
-        record(org_id, "totp.recovery_codes_renewed", user)
+    _record_for_user(user, "totp.recovery_codes_renewed", user)
     db.session.commit()
     flash("Neue Wiederherstellungscodes erzeugt; die alten gelten nicht mehr.", "success")
     return _two_factor_page(codes=codes)

@@ -214,3 +214,31 @@ def test_editors_cannot_open_user_administration(client, auth, create_org, creat
     assert client.get("/admin/users/").status_code == 403
     assert client.post_form("/admin/users/invite", {"email": "x@example.org", "name": "X", "role": "admin"}
                             ).status_code == 403
+
+
+def test_without_a_mail_server_no_link_for_an_account_of_another_organization(client, auth, create_org,
+                                                                               create_user):
+    org, other = create_org(), create_org()
+    auth.login(create_user(org, "admin"))
+    both = create_user(org, "editor", email="beide@example.org")
+    create_user(other, "admin", email="beide@example.org")
+    page = client.post_form(f"/admin/users/{both.id}/reset-password", follow_redirects=True).get_data(as_text=True)
+    assert "Nichts wurde gesendet" in page and "/login/set-password/" not in page
+
+
+def test_an_admin_resets_a_lost_second_factor(client, auth, client_at, create_org, create_user):
+    from tests.accounts.test_two_factor import enrol
+
+    org = create_org()
+    admin = create_user(org, "admin")
+    editor = create_user(org, "editor")
+    phone = client_at("198.51.100.7")
+    AuthActions(phone).login(editor)
+    enrol(phone)
+    auth.login(admin)
+    assert "Zwei-Faktor-Anmeldung zurücksetzen" in client.get(f"/admin/users/{editor.id}").get_data(as_text=True)
+    client.post_form(f"/admin/users/{editor.id}/reset-2fa")
+    assert phone.get("/inbox").status_code == 302  # its sessions ended
+    assert AuthActions(phone).login(editor).status_code == 302  # the password alone again, then set it up anew
+    assert phone.get("/inbox").status_code == 200
+    assert "totp.disabled" in _actions(org)
