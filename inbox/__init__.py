@@ -158,3 +158,13 @@ def _register_forwarding(app: Flask) -> None:
 
     for blueprint in (forwarding_bp, portal_bp, notifications_bp, departments_bp, reports_bp, live_bp):
         app.register_blueprint(blueprint)
+    _register_accounts_admin(app)
+
+
+def _register_accounts_admin(app: Flask) -> None:
+    from inbox.accounts.admin_views import bp as users_bp
+    from inbox.accounts.security_views import bp as security_bp
+    from inbox.audit.views import bp as audit_bp
+
+    for blueprint in (audit_bp, security_bp, users_bp):
+        app.register_blueprint(blueprint)

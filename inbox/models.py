@@ -1,6 +1,7 @@
 """Imports every domain's models so the metadata (and Alembic) sees all tables."""
 
-from inbox.accounts.models import LoginThrottle, Membership, User, UserSession  # noqa: F401
+from inbox.accounts.models import LoginThrottle, Membership, RecoveryCode, User, UserSession  # noqa: F401
+from inbox.audit import guard  # noqa: F401  (audit entries are append-only)
 from inbox.audit.models import AuditEvent  # noqa: F401
 from inbox.channels.models import Channel, RawEvent  # noqa: F401
 from inbox.conversations import urgency  # noqa: F401  (keeps the urgency sort key before every flush)

@@ -1,5 +1,6 @@
 """Imports every domain's jobs so TASKS knows them in web processes and workers alike."""
 
+from inbox.accounts import tasks as account_tasks  # noqa: F401
 from inbox.channels import polling as channel_polling  # noqa: F401
 from inbox.channels import tasks as channel_tasks  # noqa: F401
 from inbox.conversations import tasks as conversation_tasks  # noqa: F401

@@ -14,8 +14,10 @@ def test_migrations_and_models_agree(app):
 
 
 def test_every_organization_table_carries_its_scope(app):
-    # Throttles and rate limits count attempts before any organization is known (a login, the public form).
-    global_tables = {"organization", "user", "user_session", "login_throttle", "alembic_version", "rate_limit"}
+    # Throttles and rate limits count attempts before any organization is known (a login, the public form);
+    # a user belongs to no one organization, nor do their sessions and recovery codes.
+    global_tables = {"organization", "user", "user_session", "recovery_code", "login_throttle", "alembic_version",
+                     "rate_limit"}
     unscoped = [t.name for t in db.metadata.sorted_tables
                 if t.name not in global_tables and "organization_id" not in t.columns]
     assert unscoped == []

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from inbox.core import clock
 from inbox.core.models import OrgScoped, Timestamped
 from inbox.core.types import UTCDateTime
 from inbox.extensions import db
@@ -23,11 +24,20 @@ class User(UserMixin, Timestamped, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor login (accounts/totp.py): the TOTP secret, Fernet-encrypted; set but not enabled while enrolling.
+    totp_secret: Mapped[str] = mapped_column(String(500), default="")
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The time step of the last code accepted: a code seen once is not accepted again.
+    totp_last_step: Mapped[int | None]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     # The token of the login session this user object was loaded for (inbox/accounts/sessions.py).
     login_token = None
+
+    @property
+    def has_2fa(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_active(self) -> bool:
@@ -74,6 +84,19 @@ class UserSession(Timestamped, db.Model):
     # Where and with what the login happened, for a list of one's own sessions.
     client: Mapped[str] = mapped_column(String(45))
     user_agent: Mapped[str] = mapped_column(String(200))
+    # The idle timeout counts from here; written at most once a minute (sessions.py).
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The user's roles changed: the next request swaps this session for one with a new token.
+    renew: Mapped[bool] = mapped_column(default=False)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the TOTP code (a lost phone); only its hash is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LoginThrottle(db.Model):

@@ -60,6 +60,7 @@ def grant(user: User, org_id: int, role: str, *, team_id=None, department_id=Non
                             department_id=department_id)
     db.session.add(membership)
     db.session.flush()
+    sessions.renew_all(user.id)  # new rights, new session token (sessions.py)
     record(org_id, "membership.granted", membership, role=role, user_id=user.id)
     return membership
 
@@ -76,7 +77,6 @@ def authenticate(email: str, password: str, attempt: throttle.Attempt) -> User:
         throttle.count_failure(attempt)
         raise LoginRefused("E-Mail oder Passwort ist falsch.")
     throttle.forgive(attempt)
-    user.last_login_at = clock.now()
     return user
 
 
@@ -89,6 +89,8 @@ def _record_for_user(user: User, action: str, obj, **detail) -> None:
 def log_in(user: User, client: str, user_agent: str) -> str:
     """Start a login session for an authenticated user; its token (also set on user for Flask-Login)."""
     token = sessions.start(user, client, user_agent)
+    # Here, not at the password: with two-factor login the login is complete only after the code.
+    user.last_login_at = clock.now()
     _record_for_user(user, "session.started", user, client=client)
     return token
 
@@ -97,6 +99,13 @@ def log_out(user: User) -> None:
     """End the login session user was loaded for, on the server."""
     sessions.end(user.login_token)
     _record_for_user(user, "session.ended", user)
+
+
+def end_other_sessions(user: User) -> int:
+    """End every session of user but the current one ("andere beenden"); the number ended."""
+    ended = sessions.end_others(user)
+    _record_for_user(user, "session.others_ended", user, sessions_ended=ended)
+    return ended
 
 
 def deactivate_user(user: User) -> int:

@@ -2,7 +2,8 @@
 
 A failed login counts under three keys: the account tried from this client (the IP address, IPv6 by
 its /64), this client over all accounts (one machine trying many accounts), and the account over
-all clients (many machines guessing one password). Past a key's free failures, each further one
+all clients (many machines guessing one password). A wrong second-factor code counts under the
+account alone (attempt_for_code). Past a key's free failures, each further one
 doubles the wait before that key may try again (`[security]` in config/default.toml).
 
 A lock on the account alone would let anyone lock its owner out. So a browser the owner has logged
@@ -36,7 +37,8 @@ BROWSER_COOKIE = "mitreden_browser"
 _SALT = "mitreden.known-browser"
 # Each scope's free failures, by setting name.
 _FREE = {"pair": "login_free_failures", "browser": "login_free_failures",
-         "client": "login_client_free_failures", "account": "login_account_free_failures"}
+         "client": "login_client_free_failures", "account": "login_account_free_failures",
+         "code": "code_free_failures"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,16 @@ def attempt_for(address: str) -> Attempt:
     client = client_address()
     pair = _digest("pair", f"{account}|{client}")
     return Attempt({"pair": pair, "client": _digest("client", client), "account": account}, pair)
+
+
+def attempt_for_code(user_id: int) -> Attempt:
+    """The key a try at the second factor (TOTP or recovery code) counts under: the account, from anywhere.
+
+    Only someone who knows the password gets this far, so a lock here cannot be set off by strangers; the
+    code has a million values, so its tries are counted across all clients.
+    """
+    key = _digest("code", str(user_id))
+    return Attempt({"code": key}, key)
 
 
 def _delay(failures: int, free: int) -> float:

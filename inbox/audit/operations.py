@@ -1,4 +1,4 @@
-"""Writing to the audit trail; every state change calls record().
+"""Writing to the audit trail; every state change calls record(). Entries are never changed (audit/guard.py).
 
 A change of a conversation is also what its open pages must show: the history lists these
 events, the inbox row reflects them. So record() announces every event of a conversation to
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 
+from inbox.audit import guard
 from inbox.audit.models import AuditEvent
 from inbox.extensions import db
 
@@ -50,3 +51,15 @@ def _announce(org_id: int, action: str, obj, conversation_id: int, detail: dict)
     if previous_team and previous_team != team_id:  # handed to another team: it leaves the old team's lists too
         publish(org_id, action, team_id=previous_team, conversation_id=conversation_id, object="conversation",
                 object_id=conversation_id)
+
+
+def scrub_detail(events: list[AuditEvent], keep: tuple[str, ...] = ()) -> int:
+    """Remove the content of events (their detail but the keys in keep), keeping who, what and when; flushed.
+
+    The one change the append-only guard allows, for retention and erasure (issue 20, items 1 and 2): the
+    entry stays, so the trail still shows that something happened, without the citizen's words.
+    """
+    with guard.scrubbing(db.session, events):
+        for event in events:
+            event.detail = {k: v for k, v in (event.detail or {}).items() if k in keep} | {"scrubbed": True}
+    return len(events)

@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
     jobs.init_app(app)
     app.before_request(refuse_odd_characters)
     _error_handlers(app)
+    app.before_request(_load_login_early)
     app.after_request(_security_headers)
     app.context_processor(_template_context)
     app.add_template_filter(local_time, "local")
@@ -65,6 +66,16 @@ def _load_user(token: str):
     from inbox.accounts import sessions
 
     return sessions.load(token)
+
+
+def _load_login_early() -> None:
+    # The login session is looked up before the view runs, not on first use: its bookkeeping (timeouts,
+    # last seen, a renewed token) commits on its own then, never in the middle of a view's changes.
+    # Requests without a session cookie (webhooks, static files) do not reach the database here.
+    from flask_login import current_user
+
+    if request.endpoint != "static":
+        current_user._get_current_object()
 
 
 def _wants_json() -> bool:

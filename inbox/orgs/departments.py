@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import func, select
 
+from inbox.accounts import sessions
 from inbox.accounts.models import Membership, User
 from inbox.accounts.operations import grant
 from inbox.audit.operations import record
@@ -67,6 +68,7 @@ def remove_member(department: Department, user_id: int) -> int:
         db.session.delete(membership)
     db.session.flush()
     if rows:
+        sessions.renew_all(user_id)  # fewer rights, new session token (accounts/sessions.py)
         record(department.organization_id, "membership.revoked", department, user_id=user_id, role="press_officer")
     return len(rows)
 

@@ -15,6 +15,8 @@ class Organization(Timestamped, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     bundesland: Mapped[str] = mapped_column(String(2), default="NW")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    # Admins and leads without two-factor login are sent to set it up right after logging in.
+    require_2fa: Mapped[bool] = mapped_column(default=False)
 
     teams: Mapped[list[Team]] = relationship(back_populates="organization", order_by="Team.name")
 

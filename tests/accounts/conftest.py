@@ -16,3 +16,15 @@ def client_at(app):
 
     return make
 
+
+
+@pytest.fixture
+def smtp(app):
+    """A mail server on loopback that keeps what it receives; links in mails point at mitreden.test."""
+    from tests.mailservers import SMTPCapture
+
+    server = SMTPCapture()
+    app.config["SETTINGS"]["mail"].update(smtp_host="127.0.0.1", smtp_port=server.port,
+                                          from_address="mitreden@stadt.example", base_url="http://mitreden.test")
+    yield server
+    server.stop()
