@@ -42,7 +42,7 @@ def test_a_webhook_message_appears_in_the_open_inbox(town, webform_message, brow
     webform_message(town.fire_channel, subject="Rauchmelder piept")
     third = webform_message(town.channel, subject="Baustelle", name="Ida Iks", email="i@example.net")
     expect(page.locator(f"#conv-{third.id}")).to_be_visible()
-    ids = page.locator("[data-live-list] tr").evaluate_all("rows => rows.map(r => r.id)")
+    ids = page.locator("[data-live-list] > [id^=conv-]").evaluate_all("rows => rows.map(r => r.id)")
     assert ids == [f"conv-{third.id}", f"conv-{second.id}", f"conv-{first.id}"]
     assert page.get_by_text("Rauchmelder piept").count() == 0
     assert not_reloaded(page)
