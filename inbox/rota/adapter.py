@@ -307,8 +307,9 @@ def problem(row: Rota, *, replan_from: dt.date | None = None) -> sch.RotaProblem
                                  context=context)
 
 
-def solve(prob: sch.RotaProblem, time_limit: float, progress: Callable[[float, float], None]) -> sch.SolveResult:
-    return sch.solve(prob, time_limit=time_limit, progress=progress)
+def solve(prob: sch.RotaProblem, time_limit: float, progress: Callable[[float, float, float], None],
+          stop: Callable[[], bool] | None = None) -> sch.SolveResult:
+    return sch.solve(prob, time_limit=time_limit, progress=progress, stop=stop)
 
 
 def store_plan(row: Rota, plan: sch.Rota, *, keep_before: dt.date | None = None) -> int:

@@ -167,6 +167,12 @@ class RotaRun(OrgScoped, Timestamped, db.Model):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     solutions: Mapped[int] = mapped_column(default=0)
     best_objective: Mapped[float | None]
+    best_bound: Mapped[float | None]
+    gap: Mapped[float | None]
+    # [[elapsed seconds, objective, gap], ...] as the search went on, for the progress display.
+    history: Mapped[list] = mapped_column(JSON, default=list)
+    # Set by the lead's cancel button; the job's stop check reads it while the solver searches.
+    cancel_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
     elapsed: Mapped[float] = mapped_column(default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -82,6 +82,16 @@ def start_run(rota: Rota, *, replan: bool = False) -> RotaRun:
     return run
 
 
+def cancel_run(run: RotaRun, user_id: int) -> bool:
+    """Ask a queued or running solver run to stop; the job notices within a second. False if it had ended."""
+    if run.status not in ("queued", "running") or run.cancel_requested:
+        return False
+    run.cancel_requested = True
+    db.session.flush()
+    record(run.organization_id, "rota.run_cancel_requested", run, rota_id=run.rota_id, by=user_id)
+    return True
+
+
 def add_absence(org_id: int, user_id: int, kind: str, first: date, last: date) -> Absence:
     if kind not in ABSENCE_KINDS:
         raise ValueError("Unbekannte Art der Abwesenheit")

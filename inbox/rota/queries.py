@@ -44,7 +44,20 @@ def grid(team: Team, rota: Rota) -> dict:
             "holidays": {d: calendar.holiday_name(d) for d in days if calendar.holiday_name(d)},
             "weekday": WEEKDAY_SHORT, "run": run, "absence_rows": _absences(team, days[0], days[-1]),
             "previous": _shift_month(rota.year, rota.month, -1), "next": _shift_month(rota.year, rota.month, 1),
-            "absence_kinds": ABSENCE_KINDS}
+            "absence_kinds": ABSENCE_KINDS, **run_curve(run)}
+
+
+def run_curve(run: RotaRun | None) -> dict:
+    """The run's objective and gap over time as SVG polyline points (100 x 30 box) for the progress panel."""
+    points = (run.history or []) if run else []
+    if len(points) < 2:
+        return {"curve": "", "gap_curve": ""}
+    t_max = max(p[0] for p in points) or 1.0
+    lo, hi = min(p[1] for p in points), max(p[1] for p in points)
+    span = (hi - lo) or 1.0
+    curve = " ".join(f"{100 * p[0] / t_max:.1f},{30 - 28 * (p[1] - lo) / span - 1:.1f}" for p in points)
+    gap_curve = " ".join(f"{100 * p[0] / t_max:.1f},{30 - 28 * min(p[2], 1.0) - 1:.1f}" for p in points)
+    return {"curve": curve, "gap_curve": gap_curve}
 
 
 def _absences(team: Team, first: date, last: date) -> list[Absence]:

@@ -128,13 +128,39 @@ def generate(rota_id: int, action: str):
     return _back(rota)
 
 
+def _run(run_id: int) -> RotaRun:
+    run = scoped_get(RotaRun, run_id)
+    _rota(run.rota_id)
+    return run
+
+
 @bp.get("/dienstplan/lauf/<int:run_id>")
 @require_role(*LEADS)
 def run_status(run_id: int):
-    run = scoped_get(RotaRun, run_id)
-    _rota(run.rota_id)
+    run = _run(run_id)
     return {"status": run.status, "solutions": run.solutions, "best_objective": run.best_objective,
-            "elapsed": round(run.elapsed, 1), "message": run.message}
+            "best_bound": run.best_bound, "gap": run.gap, "history": run.history or [],
+            "cancel_requested": run.cancel_requested, "elapsed": round(run.elapsed, 1), "message": run.message}
+
+
+@bp.get("/dienstplan/lauf/<int:run_id>/fortschritt")
+@require_role(*LEADS)
+def run_fragment(run_id: int):
+    """The progress panel alone, polled by the grid page every second while the solver runs."""
+    return render_template("rota/_run.html", run=_run(run_id), form=CsrfForm(), **queries.run_curve(_run(run_id)))
+
+
+@bp.post("/dienstplan/lauf/<int:run_id>/abbrechen")
+@require_role(*LEADS)
+def cancel_run(run_id: int):
+    run = _run(run_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    asked = operations.cancel_run(run, current_user.id)
+    db.session.commit()
+    flash("Der Planer hört auf; der Plan bleibt unverändert." if asked else "Der Planer war schon fertig.",
+          "success" if asked else "error")
+    return _back(_rota(run.rota_id))
 
 
 @bp.post("/dienstplan/plan/<int:rota_id>/veroeffentlichen")

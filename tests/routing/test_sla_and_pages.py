@@ -9,6 +9,8 @@ from inbox.conversations.models import Conversation
 from inbox.extensions import db
 from inbox.rota.models import Rota, RotaAssignment, RotaRun
 from inbox.sla.models import ConversationSLA
+from tests.routing.test_rota_runs import run_status
+from tests.waiting import wait_for
 
 
 def sla_row(conversation_id: int) -> ConversationSLA:
@@ -79,6 +81,7 @@ def test_lead_generates_edits_and_publishes_a_rota(team_setup, client, auth, app
     rota = db.session.scalar(select(Rota))
     assert client.post_form(f"/dienstplan/plan/{rota.id}/generieren").status_code == 303
     run = db.session.scalar(select(RotaRun))
+    assert wait_for(lambda: run_status(client, run.id)["status"] not in ("queued", "running"), 60)
     db.session.refresh(run)
     assert run.status == "done", run.message
     assert run.solutions >= 1
