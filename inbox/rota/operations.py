@@ -64,11 +64,12 @@ def save_cells(rota: Rota, cells: dict[tuple[int, date], str]) -> int:
     return changed
 
 
-def publish(rota: Rota) -> None:
+def publish(rota: Rota, *, violations: int = 0, gaps: int = 0) -> None:
+    """Publish; the violations and gaps the lead confirmed are kept in the audit trail."""
     rota.status, rota.published_at = "published", clock.now()
     rota.version += 1
     db.session.flush()
-    record(rota.organization_id, "rota.published", rota, version=rota.version)
+    record(rota.organization_id, "rota.published", rota, version=rota.version, violations=violations, gaps=gaps)
 
 
 def start_run(rota: Rota, *, replan: bool = False) -> RotaRun:

@@ -10,7 +10,7 @@ from inbox.accounts.access import STAFF
 from inbox.accounts.models import Membership, User
 from inbox.extensions import db
 from inbox.orgs.models import Team
-from inbox.rota import adapter
+from inbox.rota import adapter, figures
 from inbox.rota.models import (
     ABSENCE_KINDS,
     Absence,
@@ -40,11 +40,21 @@ def grid(team: Team, rota: Rota) -> dict:
               if a.first <= days[0] + timedelta(days=i) <= a.last}
     run = db.session.scalar(select(RotaRun).where(RotaRun.rota_id == rota.id).order_by(RotaRun.id.desc()).limit(1))
     return {"team": team, "rota": rota, "days": days, "users": users, "cells": cells, "absent": absent,
-            "templates": adapter.shift_hours(team), "violations": adapter.validate(rota), "gaps": adapter.gaps(rota),
+            "templates": adapter.shift_hours(team), **figures.checks(team, rota), "wishes": _wishes(team, users, days),
+            "template_rows": {r.code: r for r in adapter.ensure_templates(team)}, "hours": figures.hours,
             "holidays": {d: calendar.holiday_name(d) for d in days if calendar.holiday_name(d)},
             "weekday": WEEKDAY_SHORT, "run": run, "absence_rows": _absences(team, days[0], days[-1]),
             "previous": _shift_month(rota.year, rota.month, -1), "next": _shift_month(rota.year, rota.month, 1),
             "absence_kinds": ABSENCE_KINDS, **run_curve(run)}
+
+
+def _wishes(team: Team, users: list[User], days: list[date]) -> dict[tuple[int, date], str]:
+    """Each editor's wishes per day as a short German note for the cell ("Wunsch: frei", "nicht S")."""
+    notes: dict[tuple[int, date], list[str]] = {}
+    for w in adapter.wishes_for(team.organization_id, [u.id for u in users], days[0], days[-1]):
+        text = f"nicht {w.template}" if w.avoid else f"Wunsch: {w.template or 'frei'}"
+        notes.setdefault((w.editor_id, w.date), []).append(text)
+    return {key: ", ".join(texts) for key, texts in notes.items()}
 
 
 def run_curve(run: RotaRun | None) -> dict:

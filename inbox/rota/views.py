@@ -14,7 +14,7 @@ from inbox.core import clock
 from inbox.core.web import flash_form_errors, form_errors
 from inbox.extensions import db
 from inbox.orgs.models import Team
-from inbox.rota import adapter, operations, queries
+from inbox.rota import adapter, figures, operations, queries
 from inbox.rota.forms import (
     AbsenceForm,
     CsrfForm,
@@ -83,28 +83,62 @@ def _back(rota: Rota):
     return redirect(url_for("rota.grid", team_id=rota.team_id, year=rota.year, month=rota.month), 303)
 
 
+def _cells(rota: Rota, items) -> adapter.Cells:
+    """Grid cells from (name, code) pairs; other names are ignored, an unknown code is a ValueError."""
+    team = db.session.get(Team, rota.team_id)
+    codes = set(adapter.shift_hours(team)) | {""}
+    users = {u.id for u in adapter.planned_users(team)}
+    cells = {}
+    for name, value in items:
+        key = queries.parse_cell(str(name), users, rota)
+        if key is None:
+            continue
+        if value not in codes:
+            raise ValueError(f"Unbekannter Dienst „{value}“.")
+        cells[key] = value
+    return cells
+
+
 @bp.post("/dienstplan/plan/<int:rota_id>/zellen")
 @require_role(*LEADS)
 def save(rota_id: int):
     rota = _rota(rota_id)
     if not CsrfForm().validate_on_submit():
         abort(400)
-    team = db.session.get(Team, rota.team_id)
-    codes = set(adapter.shift_hours(team)) | {""}
-    users = {u.id for u in adapter.planned_users(team)}
-    cells = {}
-    for name, value in request.form.items():
-        key = queries.parse_cell(name, users, rota)
-        if key is None:
-            continue
-        if value not in codes:
-            flash(f"Unbekannter Dienst „{value}“.", "error")
-            return _back(rota)
-        cells[key] = value
+    try:
+        cells = _cells(rota, request.form.items())
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return _back(rota)
     changed = operations.save_cells(rota, cells)
     db.session.commit()
     flash(f"{changed} Änderungen gespeichert." if changed else "Keine Änderungen.", "success")
     return _back(rota)
+
+
+@bp.post("/dienstplan/plan/<int:rota_id>/pruefen")
+@require_role(*LEADS)
+def check(rota_id: int):
+    """Violations and coverage of the rota with the grid's unsaved cells, without saving anything.
+
+    Takes {"cells": {"c-<user>-<date>": "<code or empty>"}} with the CSRF token in X-CSRFToken.
+    """
+    rota = _rota(rota_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("cells", {}), dict):
+        return {"error": "Erwartet wird JSON mit „cells“."}, 400
+    try:
+        cells = _cells(rota, body.get("cells", {}).items())
+    except ValueError as exc:
+        return {"error": str(exc)}, 400
+    team = db.session.get(Team, rota.team_id)
+    result = figures.checks(team, rota, cells)
+    html = render_template("rota/_checks.html", **result)
+    return {"html": html, "violations": len(result["violations"]), "gaps": len(result["gaps"]),
+            "marked": [f"c-{user}-{day.isoformat()}" for user, day in sorted(result["marked"])],
+            "days": {d.isoformat(): v for d, v in result["per_day"].items()},
+            "editors": {str(u): {**v, "hours": figures.hours(v["minutes"]), "target_hours": figures.hours(v["target"])}
+                        for u, v in result["per_editor"].items()}}
 
 
 @bp.post("/dienstplan/plan/<int:rota_id>/<any(generieren, neuplanen):action>")
@@ -166,12 +200,18 @@ def cancel_run(run_id: int):
 @bp.post("/dienstplan/plan/<int:rota_id>/veroeffentlichen")
 @require_role(*LEADS)
 def publish(rota_id: int):
+    """A plan with violations or coverage gaps is published only once the lead has seen them and confirmed."""
     rota = _rota(rota_id)
     if not CsrfForm().validate_on_submit():
         abort(400)
-    operations.publish(rota)
+    team = db.session.get(Team, rota.team_id)
+    result = figures.checks(team, rota)
+    problems = len(result["violations"]) + len(result["gaps"])
+    if problems and request.form.get("confirm") != "1":
+        return render_template("rota/publish_confirm.html", team=team, rota=rota, form=CsrfForm(), **result)
+    operations.publish(rota, violations=len(result["violations"]), gaps=len(result["gaps"]))
     db.session.commit()
-    flash("Dienstplan veröffentlicht.", "success")
+    flash("Dienstplan veröffentlicht" + (f", trotz {problems} bekannter Probleme." if problems else "."), "success")
     return _back(rota)
 
 

@@ -94,7 +94,10 @@ def test_lead_generates_edits_and_publishes_a_rota(team_setup, client, auth, app
     assert "Ruhezeit zwischen 02.11. 22:00 und 03.11. 07:00" in page
     assert client.post_form(f"/dienstplan/plan/{rota.id}/zellen", {f"c-{s.anna.id}-2026-11-02": "X"}).status_code == 303
     assert "Unbekannter Dienst" in client.get(f"/dienstplan/{s.team.id}/2026/11").get_data(as_text=True)
-    client.post_form(f"/dienstplan/plan/{rota.id}/veroeffentlichen")
+    # The plan still breaks the rest rule: publishing asks first, and publishes once confirmed.
+    asked = client.post_form(f"/dienstplan/plan/{rota.id}/veroeffentlichen").get_data(as_text=True)
+    assert "trotzdem veröffentlichen?" in asked
+    client.post_form(f"/dienstplan/plan/{rota.id}/veroeffentlichen", {"confirm": "1"})
     db.session.refresh(rota)
     assert rota.status == "published" and rota.version == 1
 
