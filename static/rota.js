@@ -14,6 +14,7 @@ function pollRun() {
     holder.innerHTML = await response.text();
     const fresh = holder.querySelector("#run");
     if (!fresh) return;
+    fresh.dataset.swapped = "1";  // this panel came from a poll; the page may reload below
     document.querySelector("#run").replaceWith(fresh);
     if (!fresh.dataset.poll) {
       clearInterval(timer);
