@@ -59,5 +59,5 @@ def _per_editor(team: Team, plan: sch.Rota, calendar, model: sch.ShiftModel, day
 
 
 def hours(minutes: int) -> str:
-    """Minutes as German hours on screen, e.g. 9750 -> "162,5"."""
-    return f"{minutes / 60:.1f}".replace(".", ",").replace(",0", "")
+    """Minutes as whole hours on screen (the grid's column is narrow), e.g. 9750 -> "163"."""
+    return str(round(minutes / 60))
