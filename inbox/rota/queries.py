@@ -157,7 +157,7 @@ def my_shifts(org_id: int, user_id: int, today: date) -> dict:
     teams = {t.id: t for t in db.session.scalars(select(Team).where(Team.organization_id == org_id))}
     hours = {tid: adapter.shift_hours(t) for tid, t in teams.items()}
     names = {tid: {r.code: r.name for r in adapter.ensure_templates(t)} for tid, t in teams.items()}
-    shifts = [{"day": a.day, "weekday": WEEKDAY_SHORT[a.day.weekday()], "code": a.template_code,
+    shifts = [{"id": a.id, "day": a.day, "weekday": WEEKDAY_SHORT[a.day.weekday()], "code": a.template_code,
                "name": names[r.team_id].get(a.template_code, a.template_code),
                "hours": hours[r.team_id].get(a.template_code, ""), "team": teams[r.team_id].name,
                "past": a.day < today} for a, r in rows]

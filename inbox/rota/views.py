@@ -372,8 +372,14 @@ def mine():
     db.session.commit()
     wish_form = WishForm()
     wish_form.template.choices = [("", "frei")] + queries.template_choices(g.org_id)
+    from inbox.rota import swaps
+    from inbox.rota.models import SWAP_STATES
+
+    offers = swaps.open_for(g.org_id, current_user.id, swap_views.planned_team_ids(g.org_id, current_user.id),
+                            _today())
     return render_template("rota/mine.html", **queries.my_shifts(g.org_id, current_user.id, _today()),
-                           profile=profile, form=CsrfForm(), wish_form=wish_form)
+                           profile=profile, form=CsrfForm(), wish_form=wish_form, **offers, swap_states=SWAP_STATES,
+                           offered_ids={o.assignment_id for o in offers["my_offers"] if o.state in swaps.OPEN})
 
 
 @bp.post("/meine-dienste/abwesend")
@@ -427,3 +433,6 @@ def feed(token: str):
     body = adapter.ical_for(profile.user, profile.organization_id)
     return Response(body, mimetype="text/calendar", headers={"Content-Disposition": "inline; filename=dienste.ics",
                                                               "Cache-Control": "private, max-age=300"})
+
+
+from inbox.rota import swap_views  # noqa: E402,F401  (the swap routes live on this blueprint too)
