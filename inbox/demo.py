@@ -113,7 +113,7 @@ def _messages(channel, users: dict[str, int]) -> None:
 
 def plan_rota() -> str:
     """Plan and publish this month's rota of the demo's central team with the solver, as a lead would."""
-    from inbox.jobs import run_ready
+    from inbox.jobs import run_ready, wait_background
     from inbox.orgs.models import Team
     from inbox.rota.operations import publish, rota_for, start_run
 
@@ -124,6 +124,7 @@ def plan_rota() -> str:
     run = start_run(rota)
     db.session.commit()
     run_ready()
+    wait_background()  # the solver runs in a thread of its own; the demo data needs its plan
     db.session.refresh(rota)
     db.session.refresh(run)
     if rota.assignments:
