@@ -119,10 +119,10 @@ class SolveResult:
 class _Watcher(cp_model.CpSolverSolutionCallback):
     """Records when the first plan and a plan within 1 % of the bound arrived; forwards progress to the app."""
 
-    def __init__(self, rm: RotaModel, started: float, progress: Progress | None) -> None:
+    def __init__(self, rm: RotaModel, started: float, progress: Progress | None, stop: Stop | None = None) -> None:
         super().__init__()
         self.rm, self.started, self.progress, self.first, self.close = rm, started, progress, None, None
-        self.stopped = False
+        self.stop, self.stopped = stop, False
 
     def on_solution_callback(self) -> None:
         elapsed = time.perf_counter() - self.started
@@ -134,6 +134,9 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
                 self.close = elapsed
             if self.progress:
                 self.progress(cost, elapsed, self.best_objective_bound)
+        if self.stop is not None and not self.stopped and self.stop():
+            self.stopped = True
+            self.stop_search()
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -162,8 +165,8 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
         hint: Seed the search with a starting plan (:func:`scheduling.start.starting_plan`: the published
             rota when re-planning, completed day by day within rest, runs and working time). ``None``
             (default) seeds re-plans only: measured, the hint slowed fresh plans down (docs/scheduling.md).
-        stop: Asked about four times a second while the search runs; once it returns True the search ends
-            with the best plan found so far (``stopped`` is then set), or without one.
+        stop: Asked before the search, at every new plan and about four times a second in between; once it
+            returns True the search ends with the best plan found so far (``stopped`` is then set), or without one.
 
     Returns:
         The plan and its figures; when no plan was found, ``rota`` is ``None`` and ``explanation`` says
@@ -171,17 +174,18 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
     """
     started = time.perf_counter()
     rm = RotaModel(problem, problem.editors, problem.headcount_hard).build()
-    watcher = _Watcher(rm, started, progress)
+    watcher = _Watcher(rm, started, progress, stop)
     if hint or (hint is None and problem.published is not None):
         _add_hint(rm, starting_plan(rm))
     left = _left(time_limit, started)
     if left <= 0:
         return _no_plan(problem, "UNKNOWN", time_limit, workers, started)
+    if stop is not None and stop():
+        return _stopped_without_plan(started)
     solver = _solver(left, workers, params)
     status = _search(solver, rm, watcher, stop)
     if watcher.stopped and status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return SolveResult(status="UNKNOWN", rota=None, stopped=True, wall_time=time.perf_counter() - started,
-                           explanation=["Abgebrochen, bevor ein zulässiger Plan gefunden wurde."])
+        return _stopped_without_plan(started)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _no_plan(problem, solver.status_name(status), time_limit, workers, started)
     result = _result(rm, solver, solver.status_name(status), watcher, started)
@@ -189,8 +193,16 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
     return result
 
 
+def _stopped_without_plan(started: float) -> SolveResult:
+    return SolveResult(status="UNKNOWN", rota=None, stopped=True, wall_time=time.perf_counter() - started,
+                       explanation=["Abgebrochen, bevor ein zulässiger Plan gefunden wurde."])
+
+
 def _search(solver: cp_model.CpSolver, rm: RotaModel, watcher: _Watcher, stop: Stop | None) -> int:
-    """Run CP-SAT; with stop, a watch thread ends the search when asked (also while no new plan arrives)."""
+    """Run CP-SAT; with stop, a watch thread ends the search when asked (also while no new plan arrives).
+
+    The watcher asks too at every new plan, so a stop is never missed by a search that ends quickly.
+    """
     if stop is None:
         return solver.solve(rm.m, watcher)
     done = threading.Event()
