@@ -5,22 +5,35 @@ function pollRun() {
   const panel = document.querySelector("#run[data-poll]");
   if (!panel) return;
   const url = panel.dataset.poll;
+  let inFlight = false;
+  let finished = false;
   const timer = setInterval(async () => {
-    let response;
-    try { response = await fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" }); }
-    catch (err) { return; }  // a missed poll is tried again in a second
+    if (inFlight || finished) return;  // a slow answer is not overtaken by the next poll
+    inFlight = true;
+    let response, text;
+    try {
+      response = await fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+      text = await response.text();
+    } catch (err) {
+      return;  // a missed poll is tried again in a second
+    } finally {
+      inFlight = false;
+    }
     if (!response.ok) return;
     const holder = document.createElement("div");
-    holder.innerHTML = await response.text();
+    holder.innerHTML = text;
     const fresh = holder.querySelector("#run");
     if (!fresh) return;
-    fresh.dataset.swapped = "1";  // this panel came from a poll; the page may reload below
-    document.querySelector("#run").replaceWith(fresh);
     if (!fresh.dataset.poll) {
+      finished = true;
       clearInterval(timer);
-      // A finished plan changes the grid: show it, unless the lead has unsaved edits in the grid.
-      if (fresh.dataset.runStatus === "done" && !document.querySelector(".rota-grid .edited")) window.location.reload();
+      // A finished plan changes the grid: show the page anew, unless the lead has unsaved edits in the grid.
+      if (fresh.dataset.runStatus === "done" && !document.querySelector(".rota-grid .edited")) {
+        window.location.reload();
+        return;
+      }
     }
+    document.querySelector("#run").replaceWith(fresh);
   }, 1000);
 }
 
