@@ -32,6 +32,8 @@ from inbox.rota.models import (
 
 # The one type other domains name when they take a team's calendar from calendar_for (they import no scheduling).
 BusinessCalendar = sch.BusinessCalendar
+RotaPlan = sch.Rota
+ShiftModel = sch.ShiftModel
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PLANNED_ROLES = ("editor", "lead")
 Violation = sch.Violation
@@ -358,3 +360,13 @@ def ical_for(user: User, org_id: int) -> bytes:
     today = clock.now().astimezone(calendar_zone()).date()
     rota = sch.Rota(first or today, last or today, items, list(templates.values()), calendar_zone().key)
     return sch.rota_to_ical(rota, name=f"Dienstplan {user.name}", editor_id=user.id)
+
+
+def coverage_gaps(plan: sch.Rota, calendar: sch.BusinessCalendar, model: sch.ShiftModel) -> list[sch.CoverageGap]:
+    """The shifts of plan short of what the calendar's service hours demand (for pages that show coverage)."""
+    return sch.coverage_gaps(plan, calendar, model)
+
+
+def demand(calendar: sch.BusinessCalendar, model: sch.ShiftModel, first: dt.date, last: dt.date) -> list:
+    """The headcount each shift needs on each day from first to last."""
+    return sch.demand(calendar, model, first, last)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-import scheduling as sch
 from inbox.orgs.models import Team
 from inbox.rota import adapter
 from inbox.rota.models import Rota
@@ -20,14 +19,14 @@ def checks(team: Team, rota: Rota, cells: adapter.Cells | None = None) -> dict:
     plan = adapter.rota_object(rota, model, cells)
     days = adapter.month_days(rota.year, rota.month)
     violations = adapter.validate(rota, cells)
-    return {"violations": violations, "gaps": sch.coverage_gaps(plan, calendar, model),
+    return {"violations": violations, "gaps": adapter.coverage_gaps(plan, calendar, model),
             "per_day": _per_day(plan, calendar, model, days),
             "per_editor": _per_editor(team, plan, calendar, model, days),
             "marked": {(v.editor_id, v.date) for v in violations}}
 
 
-def _per_day(plan: sch.Rota, calendar, model: sch.ShiftModel, days: list[dt.date]) -> dict[dt.date, dict]:
-    need = {(d.date, d.template): d.needed for d in sch.demand(calendar, model, days[0], days[-1])}
+def _per_day(plan: adapter.RotaPlan, calendar, model: adapter.ShiftModel, days: list[dt.date]) -> dict[dt.date, dict]:
+    need = {(d.date, d.template): d.needed for d in adapter.demand(calendar, model, days[0], days[-1])}
     have = Counter((a.date, a.template) for a in plan.assignments)
     result = {}
     for day in days:
@@ -39,7 +38,8 @@ def _per_day(plan: sch.Rota, calendar, model: sch.ShiftModel, days: list[dt.date
     return result
 
 
-def _per_editor(team: Team, plan: sch.Rota, calendar, model: sch.ShiftModel, days: list[dt.date]) -> dict[int, dict]:
+def _per_editor(team: Team, plan: adapter.RotaPlan, calendar, model: adapter.ShiftModel,
+                days: list[dt.date]) -> dict[int, dict]:
     """Planned hours against the contract (pro rata over the days not absent) and the fairness counts."""
     editors = adapter.editors_for(team)
     absences = adapter.absences_for(team.organization_id, [e.id for e in editors], days[0], days[-1])
