@@ -14,6 +14,16 @@ from inbox.extensions import db
 from tests.channels.conftest import VERIFY_TOKEN, count, only
 from tests.fakeapi import Reply
 
+
+@pytest.fixture(autouse=True)
+def _sessions_outlast_the_clock(app, monkeypatch):
+    """These tests move the clock by hours to cross service hours or messaging windows; the editor's login
+    session would time out on the way (tests/accounts/test_session_timeouts.py covers that)."""
+    security = app.config["SETTINGS"]["security"]
+    monkeypatch.setitem(security, "session_idle_minutes", 7 * 24 * 60)
+    monkeypatch.setitem(security, "session_absolute_hours", 30 * 24)
+
+
 NUMBER_ID = "106540352242922"
 WA_ID = "4915112345678"
 TEMPLATES = [{"name": "rueckmeldung_anfrage", "language": "de", "label": "Rückmeldung zu Ihrer Anfrage"}]

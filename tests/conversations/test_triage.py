@@ -3,12 +3,23 @@
 import re
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from inbox.conversations.models import Conversation, ConversationRead
 from inbox.core import clock
 from inbox.extensions import db
 from inbox.sla.models import ConversationSLA
+
+
+@pytest.fixture(autouse=True)
+def _sessions_outlast_the_clock(app, monkeypatch):
+    """These tests move the clock by hours to cross service hours or messaging windows; the editor's login
+    session would time out on the way (tests/accounts/test_session_timeouts.py covers that)."""
+    security = app.config["SETTINGS"]["security"]
+    monkeypatch.setitem(security, "session_idle_minutes", 7 * 24 * 60)
+    monkeypatch.setitem(security, "session_absolute_hours", 30 * 24)
+
 
 
 def html(response) -> str:
