@@ -2,11 +2,14 @@
 
 Jobs take ids, never ORM objects, and are only handed on after the transaction that
 created their data has committed, so a worker never looks for a row that is not there yet.
+Long jobs (``@task(background=True)``, the rota solver) run in a thread of their own in the
+embedded default, so the request that started them answers at once.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -19,17 +22,25 @@ from inbox.extensions import db
 log = logging.getLogger(__name__)
 TASKS: dict[str, Callable] = {}
 RETRIES: dict[str, tuple[int, list[int]]] = {}
+BACKGROUND: set[str] = set()
 _worker_app: Flask | None = None
+_threads: set[threading.Thread] = set()
+_threads_lock = threading.Lock()
 
 
-def task(fn: Callable | None = None, *, retries: int = 0, backoff: list[int] | None = None):
-    """Register fn as a job; retries with backoff (seconds) apply when it runs on RQ."""
+def task(fn: Callable | None = None, *, retries: int = 0, backoff: list[int] | None = None, background: bool = False):
+    """Register fn as a job; retries with backoff (seconds) apply when it runs on RQ.
+
+    background: in-process (no Redis) the job runs in its own thread instead of after the request.
+    """
 
     def register(func: Callable) -> Callable:
         name = f"{func.__module__}.{func.__name__}"
         TASKS[name] = func
         if retries:
             RETRIES[name] = (retries, backoff or [10, 60, 300])
+        if background:
+            BACKGROUND.add(name)
         func.job_name = name
         return func
 
@@ -103,6 +114,9 @@ def run_ready() -> int:
 
 
 def _run_in_process(name: str, args: tuple) -> None:
+    if name in BACKGROUND:
+        _start_thread(name, args)
+        return
     try:
         TASKS[name](*args)
         db.session.commit()
@@ -111,6 +125,38 @@ def _run_in_process(name: str, args: tuple) -> None:
         log.exception("in-process job %s%r failed", name, args)
         if current_app.config.get("JOBS_RAISE"):
             raise
+
+
+def _start_thread(name: str, args: tuple) -> None:
+    """Run one job in a thread with its own app context and session; it commits once, like a worker."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                TASKS[name](*args)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("background job %s%r failed", name, args)
+            finally:
+                db.session.remove()
+                with _threads_lock:
+                    _threads.discard(thread)
+
+    thread = threading.Thread(target=run, name=f"job {name}", daemon=True)
+    with _threads_lock:
+        _threads.add(thread)
+    thread.start()
+
+
+def wait_background(timeout: float | None = None) -> bool:
+    """Wait for the in-process background jobs running now; True when none is left (tests, shutdown)."""
+    with _threads_lock:
+        running = list(_threads)
+    for thread in running:
+        thread.join(timeout)
+    return not any(t.is_alive() for t in running)
 
 
 def set_worker_app(app: Flask) -> None:

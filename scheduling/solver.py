@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ from .rules import Absence, Editor, Rules, Wish
 from .shifts import Rota, ShiftModel, month_range
 from .start import starting_plan
 
-Progress = Callable[[float, float], None]
+Progress = Callable[[float, float, float], None]
+Stop = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class SolveResult:
         wishes_honoured: Wishes met in the planned period.
         wishes_total: Wishes in the planned period.
         explanation: German sentences on why no plan exists (empty otherwise).
+        stopped: The search was ended early because ``stop()`` said so (the plan is the best found by then).
     """
 
     status: str
@@ -105,6 +108,7 @@ class SolveResult:
     wishes_honoured: int = 0
     wishes_total: int = 0
     explanation: list[str] = field(default_factory=list)
+    stopped: bool = False
 
     @property
     def optimal(self) -> bool:
@@ -115,9 +119,10 @@ class SolveResult:
 class _Watcher(cp_model.CpSolverSolutionCallback):
     """Records when the first plan and a plan within 1 % of the bound arrived; forwards progress to the app."""
 
-    def __init__(self, rm: RotaModel, started: float, progress: Progress | None) -> None:
+    def __init__(self, rm: RotaModel, started: float, progress: Progress | None, stop: Stop | None = None) -> None:
         super().__init__()
         self.rm, self.started, self.progress, self.first, self.close = rm, started, progress, None, None
+        self.stop, self.stopped = stop, False
 
     def on_solution_callback(self) -> None:
         elapsed = time.perf_counter() - self.started
@@ -128,7 +133,10 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
             if self.close is None and _gap(cost, self.best_objective_bound) < 0.01:
                 self.close = elapsed
             if self.progress:
-                self.progress(cost, elapsed)
+                self.progress(cost, elapsed, self.best_objective_bound)
+        if self.stop is not None and not self.stopped and self.stop():
+            self.stopped = True
+            self.stop_search()
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -140,7 +148,8 @@ DEFAULT_PARAMS: Mapping[str, object] = {"extra_subsolvers": ["max_lp_sym"]}
 
 
 def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, progress: Progress | None = None,
-          params: Mapping[str, object] | None = None, hint: bool | None = None) -> SolveResult:
+          params: Mapping[str, object] | None = None, hint: bool | None = None,
+          stop: Stop | None = None) -> SolveResult:
     """Plan the problem's period.
 
     One CP-SAT search on the weighted sum of all penalties (see :class:`~scheduling.goals.Weights`);
@@ -151,11 +160,13 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
         time_limit: Wall-clock limit in seconds for everything: building the model, the search and,
             without a plan, the diagnosis. Time used up before the search leaves it less, never a negative limit.
         workers: CP-SAT worker threads; 2 suits the 2-core production machine.
-        progress: Called as ``progress(objective, elapsed_seconds)`` for every improving plan.
+        progress: Called as ``progress(objective, elapsed_seconds, best_bound)`` for every improving plan.
         params: Extra ``CpSolverParameters`` fields (e.g. ``{"symmetry_level": 2}``) for tuning.
         hint: Seed the search with a starting plan (:func:`scheduling.start.starting_plan`: the published
             rota when re-planning, completed day by day within rest, runs and working time). ``None``
             (default) seeds re-plans only: measured, the hint slowed fresh plans down (docs/scheduling.md).
+        stop: Asked before the search, at every new plan and about four times a second in between; once it
+            returns True the search ends with the best plan found so far (``stopped`` is then set), or without one.
 
     Returns:
         The plan and its figures; when no plan was found, ``rota`` is ``None`` and ``explanation`` says
@@ -163,17 +174,53 @@ def solve(problem: RotaProblem, time_limit: float = 10.0, workers: int = 2, prog
     """
     started = time.perf_counter()
     rm = RotaModel(problem, problem.editors, problem.headcount_hard).build()
-    watcher = _Watcher(rm, started, progress)
+    watcher = _Watcher(rm, started, progress, stop)
     if hint or (hint is None and problem.published is not None):
         _add_hint(rm, starting_plan(rm))
     left = _left(time_limit, started)
     if left <= 0:
         return _no_plan(problem, "UNKNOWN", time_limit, workers, started)
+    if stop is not None and stop():
+        return _stopped_without_plan(started)
     solver = _solver(left, workers, params)
-    status = solver.solve(rm.m, watcher)
+    status = _search(solver, rm, watcher, stop)
+    if watcher.stopped and status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _stopped_without_plan(started)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _no_plan(problem, solver.status_name(status), time_limit, workers, started)
-    return _result(rm, solver, solver.status_name(status), watcher, started)
+    result = _result(rm, solver, solver.status_name(status), watcher, started)
+    result.stopped = watcher.stopped
+    return result
+
+
+def _stopped_without_plan(started: float) -> SolveResult:
+    return SolveResult(status="UNKNOWN", rota=None, stopped=True, wall_time=time.perf_counter() - started,
+                       explanation=["Abgebrochen, bevor ein zulässiger Plan gefunden wurde."])
+
+
+def _search(solver: cp_model.CpSolver, rm: RotaModel, watcher: _Watcher, stop: Stop | None) -> int:
+    """Run CP-SAT; with stop, a watch thread ends the search when asked (also while no new plan arrives).
+
+    The watcher asks too at every new plan, so a stop is never missed by a search that ends quickly.
+    """
+    if stop is None:
+        return solver.solve(rm.m, watcher)
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.25):
+            if stop():
+                watcher.stopped = True
+                solver.stop_search()
+                return
+
+    thread = threading.Thread(target=watch, name="rota-stop-watch", daemon=True)
+    thread.start()
+    try:
+        return solver.solve(rm.m, watcher)
+    finally:
+        done.set()
+        thread.join()
 
 
 def _left(time_limit: float, started: float) -> float:

@@ -118,6 +118,10 @@ def app(database_url, tmp_path):
     app.test_client_class = CSRFClient
     with app.app_context():
         yield app
+        from inbox import jobs
+
+        # A solver thread still running would write into the next test's tables; the rota tests cancel theirs.
+        assert jobs.wait_background(120), "a background job did not end"
         db.session.remove()
         _empty_tables(db)
         db.engine.dispose()

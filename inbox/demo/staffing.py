@@ -41,7 +41,7 @@ def demo_team() -> Team:
 
 def plan_rota() -> str:
     """Plan and publish this month's rota of the demo's central team with the solver, as a lead would."""
-    from inbox.jobs import run_ready
+    from inbox.jobs import run_ready, wait_background
 
     team = demo_team()
     today = clock.now().astimezone(adapter.calendar_zone()).date()
@@ -49,6 +49,7 @@ def plan_rota() -> str:
     run = start_run(rota)
     db.session.commit()
     run_ready()
+    wait_background()  # the solver runs in a thread of its own; the demo data needs its plan
     db.session.refresh(rota)
     db.session.refresh(run)
     if rota.assignments:

@@ -32,6 +32,8 @@ from inbox.rota.models import (
 
 # The one type other domains name when they take a team's calendar from calendar_for (they import no scheduling).
 BusinessCalendar = sch.BusinessCalendar
+RotaPlan = sch.Rota
+ShiftModel = sch.ShiftModel
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PLANNED_ROLES = ("editor", "lead")
 Violation = sch.Violation
@@ -174,12 +176,22 @@ def month_days(year: int, month: int) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def rota_object(row: Rota, model: sch.ShiftModel | None = None) -> sch.Rota:
+Cells = dict[tuple[int, dt.date], str]  # (editor, day) -> template code, "" for a day off
+
+
+def rota_object(row: Rota, model: sch.ShiftModel | None = None, cells: Cells | None = None) -> sch.Rota:
+    """The stored rota as `scheduling` sees it; cells (unsaved edits in the grid) replace stored days."""
     model = model or shift_model_for(db.session.get(Team, row.team_id))
     first, last = sch.month_range(row.year, row.month)
-    items = [sch.Assignment(a.day, a.template_code, a.user_id) for a in row.assignments
-             if a.template_code in model.by_code]
+    current = {(a.user_id, a.day): a.template_code for a in row.assignments}
+    current.update(cells or {})
+    items = [sch.Assignment(day, code, user_id) for (user_id, day), code in sorted(current.items(), key=_by_day)
+             if code in model.by_code]
     return sch.Rota(first, last, items, model.templates, current_app.config["SETTINGS"]["app"]["timezone"])
+
+
+def _by_day(item: tuple[tuple[int, dt.date], str]) -> tuple[dt.date, int]:
+    return item[0][1], item[0][0]
 
 
 def live_rota(team: Team, t: dt.datetime) -> sch.Rota:
@@ -279,15 +291,16 @@ def _inputs(row: Rota) -> tuple[Team, list[sch.Editor], sch.ShiftModel, sch.Rota
     return team, editors, model, context, absences_for(row.organization_id, [e.id for e in editors], first, last)
 
 
-def validate(row: Rota) -> list[sch.Violation]:
-    """Every rule the rota breaks, judged together with the published months around it, in German."""
+def validate(row: Rota, cells: Cells | None = None) -> list[sch.Violation]:
+    """Every rule the rota (with cells edited over it) breaks, judged with the published months around it."""
     team, editors, model, context, absences = _inputs(row)
-    return sch.validate(rota_object(row, model), editors, calendar_for(team), absences, rules_for(team), context)
+    return sch.validate(rota_object(row, model, cells), editors, calendar_for(team), absences, rules_for(team),
+                        context)
 
 
-def gaps(row: Rota) -> list[sch.CoverageGap]:
+def gaps(row: Rota, cells: Cells | None = None) -> list[sch.CoverageGap]:
     team = db.session.get(Team, row.team_id)
-    return sch.coverage_gaps(rota_object(row), calendar_for(team), shift_model_for(team))
+    return sch.coverage_gaps(rota_object(row, cells=cells), calendar_for(team), shift_model_for(team))
 
 
 def gaps_ahead(team: Team, start: dt.datetime, days: int) -> list[sch.CoverageGap]:
@@ -309,8 +322,9 @@ def problem(row: Rota, *, replan_from: dt.date | None = None) -> sch.RotaProblem
                                  context=context)
 
 
-def solve(prob: sch.RotaProblem, time_limit: float, progress: Callable[[float, float], None]) -> sch.SolveResult:
-    return sch.solve(prob, time_limit=time_limit, progress=progress)
+def solve(prob: sch.RotaProblem, time_limit: float, progress: Callable[[float, float, float], None],
+          stop: Callable[[], bool] | None = None) -> sch.SolveResult:
+    return sch.solve(prob, time_limit=time_limit, progress=progress, stop=stop)
 
 
 def store_plan(row: Rota, plan: sch.Rota, *, keep_before: dt.date | None = None) -> int:
@@ -346,3 +360,13 @@ def ical_for(user: User, org_id: int) -> bytes:
     today = clock.now().astimezone(calendar_zone()).date()
     rota = sch.Rota(first or today, last or today, items, list(templates.values()), calendar_zone().key)
     return sch.rota_to_ical(rota, name=f"Dienstplan {user.name}", editor_id=user.id)
+
+
+def coverage_gaps(plan: sch.Rota, calendar: sch.BusinessCalendar, model: sch.ShiftModel) -> list[sch.CoverageGap]:
+    """The shifts of plan short of what the calendar's service hours demand (for pages that show coverage)."""
+    return sch.coverage_gaps(plan, calendar, model)
+
+
+def demand(calendar: sch.BusinessCalendar, model: sch.ShiftModel, first: dt.date, last: dt.date) -> list:
+    """The headcount each shift needs on each day from first to last."""
+    return sch.demand(calendar, model, first, last)

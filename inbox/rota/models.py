@@ -16,6 +16,8 @@ DAY_TYPES = ("workday", "weekend", "holiday")
 ABSENCE_KINDS = {"vacation": "Urlaub", "sick": "Krankheit", "training": "Fortbildung"}
 OVERRIDE_KINDS = {"crisis": "Krisenmodus (rund um die Uhr)", "closed": "Geschlossen", "hours": "Andere Zeiten"}
 ROTA_STATES = {"draft": "Entwurf", "published": "Veröffentlicht"}
+SWAP_STATES = {"offered": "angeboten", "taken": "übernommen, wartet auf Freigabe", "done": "getauscht",
+               "rejected": "abgelehnt", "withdrawn": "zurückgezogen"}
 
 
 class ShiftTemplateRow(OrgScoped, db.Model):
@@ -62,6 +64,8 @@ class TeamRotaRules(OrgScoped, db.Model):
     forbidden_sequences: Mapped[list] = mapped_column(JSON, default=list)
     long_shift_basis: Mapped[str] = mapped_column(String(300), default="")
     long_shift_max_minutes: Mapped[int | None]
+    # Swaps that keep every rule for both editors take effect without the lead's approval.
+    swaps_without_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class TeamHours(OrgScoped, db.Model):
@@ -167,6 +171,32 @@ class RotaRun(OrgScoped, Timestamped, db.Model):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     solutions: Mapped[int] = mapped_column(default=0)
     best_objective: Mapped[float | None]
+    best_bound: Mapped[float | None]
+    gap: Mapped[float | None]
+    # [[elapsed seconds, objective, gap], ...] as the search went on, for the progress display.
+    history: Mapped[list] = mapped_column(JSON, default=list)
+    # Set by the lead's cancel button; the job's stop check reads it while the solver searches.
+    cancel_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
     elapsed: Mapped[float] = mapped_column(default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SwapOffer(OrgScoped, Timestamped, db.Model):
+    """An editor offers a published shift; a colleague takes it; the lead approves (or the team lets it pass)."""
+
+    __tablename__ = "rota_swap"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("rota_assignment.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    template_code: Mapped[str] = mapped_column(String(8))
+    offered_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(16), default="offered")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    offered_by: Mapped[User] = relationship(foreign_keys=[offered_by_id])
+    taken_by: Mapped[User | None] = relationship(foreign_keys=[taken_by_id])

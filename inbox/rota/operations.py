@@ -64,11 +64,12 @@ def save_cells(rota: Rota, cells: dict[tuple[int, date], str]) -> int:
     return changed
 
 
-def publish(rota: Rota) -> None:
+def publish(rota: Rota, *, violations: int = 0, gaps: int = 0) -> None:
+    """Publish; the violations and gaps the lead confirmed are kept in the audit trail."""
     rota.status, rota.published_at = "published", clock.now()
     rota.version += 1
     db.session.flush()
-    record(rota.organization_id, "rota.published", rota, version=rota.version)
+    record(rota.organization_id, "rota.published", rota, version=rota.version, violations=violations, gaps=gaps)
 
 
 def start_run(rota: Rota, *, replan: bool = False) -> RotaRun:
@@ -80,6 +81,16 @@ def start_run(rota: Rota, *, replan: bool = False) -> RotaRun:
     record(rota.organization_id, "rota.run_started", run, rota_id=rota.id, replan=replan)
     enqueue(generate_rota, run.id)
     return run
+
+
+def cancel_run(run: RotaRun, user_id: int) -> bool:
+    """Ask a queued or running solver run to stop; the job notices within a second. False if it had ended."""
+    if run.status not in ("queued", "running") or run.cancel_requested:
+        return False
+    run.cancel_requested = True
+    db.session.flush()
+    record(run.organization_id, "rota.run_cancel_requested", run, rota_id=run.rota_id, by=user_id)
+    return True
 
 
 def add_absence(org_id: int, user_id: int, kind: str, first: date, last: date) -> Absence:

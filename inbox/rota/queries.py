@@ -10,7 +10,7 @@ from inbox.accounts.access import STAFF
 from inbox.accounts.models import Membership, User
 from inbox.extensions import db
 from inbox.orgs.models import Team
-from inbox.rota import adapter
+from inbox.rota import adapter, figures
 from inbox.rota.models import (
     ABSENCE_KINDS,
     Absence,
@@ -40,11 +40,34 @@ def grid(team: Team, rota: Rota) -> dict:
               if a.first <= days[0] + timedelta(days=i) <= a.last}
     run = db.session.scalar(select(RotaRun).where(RotaRun.rota_id == rota.id).order_by(RotaRun.id.desc()).limit(1))
     return {"team": team, "rota": rota, "days": days, "users": users, "cells": cells, "absent": absent,
-            "templates": adapter.shift_hours(team), "violations": adapter.validate(rota), "gaps": adapter.gaps(rota),
+            "templates": adapter.shift_hours(team), **figures.checks(team, rota), "wishes": _wishes(team, users, days),
+            "template_rows": {r.code: r for r in adapter.ensure_templates(team)}, "hours": figures.hours,
             "holidays": {d: calendar.holiday_name(d) for d in days if calendar.holiday_name(d)},
             "weekday": WEEKDAY_SHORT, "run": run, "absence_rows": _absences(team, days[0], days[-1]),
             "previous": _shift_month(rota.year, rota.month, -1), "next": _shift_month(rota.year, rota.month, 1),
-            "absence_kinds": ABSENCE_KINDS}
+            "absence_kinds": ABSENCE_KINDS, **run_curve(run)}
+
+
+def _wishes(team: Team, users: list[User], days: list[date]) -> dict[tuple[int, date], str]:
+    """Each editor's wishes per day as a short German note for the cell ("Wunsch: frei", "nicht S")."""
+    notes: dict[tuple[int, date], list[str]] = {}
+    for w in adapter.wishes_for(team.organization_id, [u.id for u in users], days[0], days[-1]):
+        text = f"nicht {w.template}" if w.avoid else f"Wunsch: {w.template or 'frei'}"
+        notes.setdefault((w.editor_id, w.date), []).append(text)
+    return {key: ", ".join(texts) for key, texts in notes.items()}
+
+
+def run_curve(run: RotaRun | None) -> dict:
+    """The run's objective and gap over time as SVG polyline points (100 x 30 box) for the progress panel."""
+    points = (run.history or []) if run else []
+    if len(points) < 2:
+        return {"curve": "", "gap_curve": ""}
+    t_max = max(p[0] for p in points) or 1.0
+    lo, hi = min(p[1] for p in points), max(p[1] for p in points)
+    span = (hi - lo) or 1.0
+    curve = " ".join(f"{100 * p[0] / t_max:.1f},{30 - 28 * (p[1] - lo) / span - 1:.1f}" for p in points)
+    gap_curve = " ".join(f"{100 * p[0] / t_max:.1f},{30 - 28 * min(p[2], 1.0) - 1:.1f}" for p in points)
+    return {"curve": curve, "gap_curve": gap_curve}
 
 
 def _absences(team: Team, first: date, last: date) -> list[Absence]:
@@ -134,7 +157,7 @@ def my_shifts(org_id: int, user_id: int, today: date) -> dict:
     teams = {t.id: t for t in db.session.scalars(select(Team).where(Team.organization_id == org_id))}
     hours = {tid: adapter.shift_hours(t) for tid, t in teams.items()}
     names = {tid: {r.code: r.name for r in adapter.ensure_templates(t)} for tid, t in teams.items()}
-    shifts = [{"day": a.day, "weekday": WEEKDAY_SHORT[a.day.weekday()], "code": a.template_code,
+    shifts = [{"id": a.id, "day": a.day, "weekday": WEEKDAY_SHORT[a.day.weekday()], "code": a.template_code,
                "name": names[r.team_id].get(a.template_code, a.template_code),
                "hours": hours[r.team_id].get(a.template_code, ""), "team": teams[r.team_id].name,
                "past": a.day < today} for a, r in rows]

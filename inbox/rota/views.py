@@ -14,7 +14,7 @@ from inbox.core import clock
 from inbox.core.web import flash_form_errors, form_errors
 from inbox.extensions import db
 from inbox.orgs.models import Team
-from inbox.rota import adapter, operations, queries
+from inbox.rota import adapter, figures, operations, queries
 from inbox.rota.forms import (
     AbsenceForm,
     CsrfForm,
@@ -83,24 +83,33 @@ def _back(rota: Rota):
     return redirect(url_for("rota.grid", team_id=rota.team_id, year=rota.year, month=rota.month), 303)
 
 
+def _cells(rota: Rota, items) -> adapter.Cells:
+    """Grid cells from (name, code) pairs; other names are ignored, an unknown code is a ValueError."""
+    team = db.session.get(Team, rota.team_id)
+    codes = set(adapter.shift_hours(team)) | {""}
+    users = {u.id for u in adapter.planned_users(team)}
+    cells = {}
+    for name, value in items:
+        key = queries.parse_cell(str(name), users, rota)
+        if key is None:
+            continue
+        if value not in codes:
+            raise ValueError(f"Unbekannter Dienst „{value}“.")
+        cells[key] = value
+    return cells
+
+
 @bp.post("/dienstplan/plan/<int:rota_id>/zellen")
 @require_role(*LEADS)
 def save(rota_id: int):
     rota = _rota(rota_id)
     if not CsrfForm().validate_on_submit():
         abort(400)
-    team = db.session.get(Team, rota.team_id)
-    codes = set(adapter.shift_hours(team)) | {""}
-    users = {u.id for u in adapter.planned_users(team)}
-    cells = {}
-    for name, value in request.form.items():
-        key = queries.parse_cell(name, users, rota)
-        if key is None:
-            continue
-        if value not in codes:
-            flash(f"Unbekannter Dienst „{value}“.", "error")
-            return _back(rota)
-        cells[key] = value
+    try:
+        cells = _cells(rota, request.form.items())
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return _back(rota)
     changed = operations.save_cells(rota, cells)
     db.session.commit()
     flash(f"{changed} Änderungen gespeichert." if changed else "Keine Änderungen.", "success")
@@ -128,24 +137,21 @@ def generate(rota_id: int, action: str):
     return _back(rota)
 
 
-@bp.get("/dienstplan/lauf/<int:run_id>")
-@require_role(*LEADS)
-def run_status(run_id: int):
-    run = scoped_get(RotaRun, run_id)
-    _rota(run.rota_id)
-    return {"status": run.status, "solutions": run.solutions, "best_objective": run.best_objective,
-            "elapsed": round(run.elapsed, 1), "message": run.message}
-
-
 @bp.post("/dienstplan/plan/<int:rota_id>/veroeffentlichen")
 @require_role(*LEADS)
 def publish(rota_id: int):
+    """A plan with violations or coverage gaps is published only once the lead has seen them and confirmed."""
     rota = _rota(rota_id)
     if not CsrfForm().validate_on_submit():
         abort(400)
-    operations.publish(rota)
+    team = db.session.get(Team, rota.team_id)
+    result = figures.checks(team, rota)
+    problems = len(result["violations"]) + len(result["gaps"])
+    if problems and request.form.get("confirm") != "1":
+        return render_template("rota/publish_confirm.html", team=team, rota=rota, form=CsrfForm(), **result)
+    operations.publish(rota, violations=len(result["violations"]), gaps=len(result["gaps"]))
     db.session.commit()
-    flash("Dienstplan veröffentlicht.", "success")
+    flash("Dienstplan veröffentlicht" + (f", trotz {problems} bekannter Probleme." if problems else "."), "success")
     return _back(rota)
 
 
@@ -306,8 +312,14 @@ def mine():
     db.session.commit()
     wish_form = WishForm()
     wish_form.template.choices = [("", "frei")] + queries.template_choices(g.org_id)
+    from inbox.rota import swaps
+    from inbox.rota.models import SWAP_STATES
+
+    offers = swaps.open_for(g.org_id, current_user.id, swap_views.planned_team_ids(g.org_id, current_user.id),
+                            _today())
     return render_template("rota/mine.html", **queries.my_shifts(g.org_id, current_user.id, _today()),
-                           profile=profile, form=CsrfForm(), wish_form=wish_form)
+                           profile=profile, form=CsrfForm(), wish_form=wish_form, **offers, swap_states=SWAP_STATES,
+                           offered_ids={o.assignment_id for o in offers["my_offers"] if o.state in swaps.OPEN})
 
 
 @bp.post("/meine-dienste/abwesend")
@@ -361,3 +373,6 @@ def feed(token: str):
     body = adapter.ical_for(profile.user, profile.organization_id)
     return Response(body, mimetype="text/calendar", headers={"Content-Disposition": "inline; filename=dienste.ics",
                                                               "Cache-Control": "private, max-age=300"})
+
+
+from inbox.rota import live_views, swap_views  # noqa: E402,F401  (their routes live on this blueprint too)

@@ -12,7 +12,9 @@ def test_lead_plans_and_editor_sees_shifts(app, team_setup, live_server, browser
     browser_login(lead_page, "lea@example.org")
     lead_page.goto(f"/dienstplan/{team_setup.team.id}/2031/3")
     lead_page.click("#generate")
-    lead_page.wait_for_selector("#run-message", timeout=60000)
+    # The panel follows the run; once it is done the page reloads with the plan.
+    lead_page.wait_for_selector("#run:not([data-poll]) #run-message", timeout=60000)
+    assert lead_page.get_attribute("#run", "data-run-status") == "done", lead_page.inner_text("#run")
     assert "Dienste geplant" in lead_page.inner_text("#run-message")
     lead_page.click("#publish")
     assert "Veröffentlicht" in lead_page.inner_text("#rota-status")

@@ -18,7 +18,7 @@ def test_december_is_checked_and_planned_after_the_published_november(team_setup
         "Anna: Ruhezeit zwischen 30.11. 22:00 und 01.12. 07:00 nur 9 h (mindestens 11 h, § 5 ArbZG)"]
     problem = adapter.problem(dec)
     assert sch.Assignment(date(2026, 11, 30), "S", s.anna.id) in problem.context.assignments
-    result = adapter.solve(problem, 10, lambda objective, elapsed: None)
+    result = adapter.solve(problem, 10, lambda objective, elapsed, bound: None)
     assert result.rota is not None
     early = {a.editor_id for a in result.rota.on_date(date(2026, 12, 1)) if a.template == "F"}
     assert early and not early & {s.anna.id, s.ben.id}

@@ -9,6 +9,8 @@ from inbox.conversations.models import Conversation
 from inbox.extensions import db
 from inbox.rota.models import Rota, RotaAssignment, RotaRun
 from inbox.sla.models import ConversationSLA
+from tests.routing.test_rota_runs import run_status
+from tests.waiting import wait_for
 
 
 def sla_row(conversation_id: int) -> ConversationSLA:
@@ -79,6 +81,7 @@ def test_lead_generates_edits_and_publishes_a_rota(team_setup, client, auth, app
     rota = db.session.scalar(select(Rota))
     assert client.post_form(f"/dienstplan/plan/{rota.id}/generieren").status_code == 303
     run = db.session.scalar(select(RotaRun))
+    assert wait_for(lambda: run_status(client, run.id)["status"] not in ("queued", "running"), 60)
     db.session.refresh(run)
     assert run.status == "done", run.message
     assert run.solutions >= 1
@@ -91,7 +94,10 @@ def test_lead_generates_edits_and_publishes_a_rota(team_setup, client, auth, app
     assert "Ruhezeit zwischen 02.11. 22:00 und 03.11. 07:00" in page
     assert client.post_form(f"/dienstplan/plan/{rota.id}/zellen", {f"c-{s.anna.id}-2026-11-02": "X"}).status_code == 303
     assert "Unbekannter Dienst" in client.get(f"/dienstplan/{s.team.id}/2026/11").get_data(as_text=True)
-    client.post_form(f"/dienstplan/plan/{rota.id}/veroeffentlichen")
+    # The plan still breaks the rest rule: publishing asks first, and publishes once confirmed.
+    asked = client.post_form(f"/dienstplan/plan/{rota.id}/veroeffentlichen").get_data(as_text=True)
+    assert "trotzdem veröffentlichen?" in asked
+    client.post_form(f"/dienstplan/plan/{rota.id}/veroeffentlichen", {"confirm": "1"})
     db.session.refresh(rota)
     assert rota.status == "published" and rota.version == 1
 

@@ -52,9 +52,9 @@ def test_wishes_honoured(may):
 def test_progress_callback_reports_solutions():
     calls = []
     problem = RotaProblem(CAL, MODEL, TEAM, dt.date(2026, 5, 4), dt.date(2026, 5, 17))
-    result = solve(problem, time_limit=3, progress=lambda obj, elapsed: calls.append((obj, elapsed)))
+    result = solve(problem, time_limit=3, progress=lambda obj, elapsed, bound: calls.append((obj, elapsed, bound)))
     assert calls and calls[-1][0] == result.objective
-    assert all(e >= 0 for _, e in calls)
+    assert all(e >= 0 and b <= o + 1e-6 for o, e, b in calls)
 
 
 def test_understaffing_is_reported_not_fatal():
@@ -151,3 +151,21 @@ def test_interchangeable_editors_are_ordered_by_minutes():
     minutes = [sum(MODEL.template(a.template).work_minutes for a in result.rota.of_editor(i)) for i in (1, 2, 3)]
     assert minutes == sorted(minutes, reverse=True)
     assert validate(result.rota, problem.editors, CAL) == []
+
+
+def test_stop_asked_before_the_search_gives_no_plan_and_says_so():
+    problem = RotaProblem(CAL, MODEL, TEAM, dt.date(2026, 5, 4), dt.date(2026, 5, 10))
+    result = solve(problem, time_limit=600, stop=lambda: True)
+    assert result.stopped and result.rota is None
+    assert result.explanation == ["Abgebrochen, bevor ein zulässiger Plan gefunden wurde."]
+
+
+def test_stop_during_the_search_keeps_the_best_plan_so_far():
+    import threading
+
+    problem = RotaProblem(CAL, MODEL, TEAM, dt.date(2026, 5, 4), dt.date(2026, 5, 31))
+    first_plan = threading.Event()
+    result = solve(problem, time_limit=600, progress=lambda *_: first_plan.set(), stop=first_plan.is_set)
+    assert result.stopped
+    assert result.rota is not None
+    assert solve(problem, time_limit=3).stopped is False
