@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -51,11 +52,19 @@ class User(UserMixin, Timestamped, db.Model):
         return self.login_token
 
     def set_password(self, password: str) -> None:
-        # scrypt is Werkzeug's memory-hard default; name it so a library change cannot weaken it.
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=password_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+def password_method() -> str:
+    """scrypt, Werkzeug's memory-hard default, named so a library change cannot weaken it.
+
+    Only the tests lower its cost (PASSWORD_HASH_METHOD): a full-strength hash takes a fifth of a second, and the
+    suite creates thousands of accounts.
+    """
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
 
 
 class Membership(OrgScoped, db.Model):

@@ -109,3 +109,14 @@ def test_passwords_are_hashed_with_scrypt(create_org, create_user):
     user = create_user(create_org())
     assert user.password_hash.startswith("scrypt:")
     assert PASSWORD not in user.password_hash
+
+
+def test_outside_the_tests_passwords_get_full_strength_scrypt(app):
+    from inbox.accounts.models import User
+
+    app.config.pop("PASSWORD_HASH_METHOD")
+    user = User(email="voll@example.org", name="Voll")
+    user.set_password("ein langes Passwort")
+    # Werkzeug's scrypt default: N=2**15, r=8, p=1.
+    assert user.password_hash.startswith("scrypt:32768:8:1$")
+    assert user.check_password("ein langes Passwort")
