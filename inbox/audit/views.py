@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, g, render_template, request,
 from inbox.accounts.access import require_role
 from inbox.audit import queries
 from inbox.audit.queries import AuditFilter
+from inbox.core import clock
 from inbox.core.web import local_time
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -25,7 +26,7 @@ class BadFilter(ValueError):
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SETTINGS"]["app"]["timezone"])
+    return clock.zone()
 
 
 def _int(name: str) -> int | None:

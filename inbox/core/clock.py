@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -14,6 +15,35 @@ _offset = timedelta(0)
 def now() -> datetime:
     """Current time, timezone-aware in UTC."""
     return _frozen if _frozen is not None else datetime.now(UTC) + _offset
+
+
+def zone() -> ZoneInfo:
+    """The organization's time zone for everything shown or said to people (`[app] timezone`, MITREDEN_TIMEZONE).
+
+    The database keeps UTC; every screen, mail, automatic answer and business-time figure converts through this.
+    """
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return _zone(current_app.config["SETTINGS"]["app"]["timezone"])
+    from config import load_settings
+
+    return _zone(load_settings()["app"]["timezone"])
+
+
+@lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_text(moment: datetime) -> str:
+    """A moment as people here read it in running text: "15.12.2026 09:30 Uhr"."""
+    return moment.astimezone(zone()).strftime("%d.%m.%Y %H:%M Uhr")
+
+
+def today():
+    """Today's date in the organization's time zone."""
+    return now().astimezone(zone()).date()
 
 
 def start_at(moment: datetime | None) -> None:

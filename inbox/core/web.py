@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import Flask, current_app, flash, has_app_context, jsonify, render_template, request
@@ -163,13 +162,12 @@ def flash_form_errors(form, fallback: str = "Das Formular ist ungültig.") -> No
 
 
 def local_time(value: datetime | None, fmt: str = "dd.MM.yyyy HH:mm") -> str:
-    """Europe/Berlin on screen, whatever the database holds (UTC)."""
+    """The organization's time zone on screen (clock.zone()), whatever the database holds (UTC)."""
     if value is None:
         return ""
-    from flask import current_app
+    from inbox.core import clock
 
-    zone = ZoneInfo(current_app.config["SETTINGS"]["app"]["timezone"])
-    return format_datetime(value, fmt, tzinfo=zone, locale="de_DE")
+    return format_datetime(value, fmt, tzinfo=clock.zone(), locale="de_DE")
 
 
 def duration_text(delta: timedelta) -> str:

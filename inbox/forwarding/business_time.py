@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from inbox.core import clock
 from scheduling import BusinessCalendar, WeeklyHours, parse_slots
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
@@ -19,7 +20,7 @@ def workday_calendar(org) -> BusinessCalendar:
     hours = current_app.config["SETTINGS"]["service_hours"]
     week = tuple(parse_slots(hours[day]) for day in WEEKDAYS) + ((), ())
     return BusinessCalendar(WeeklyHours(week, ()), org.bundesland or "NW",
-                            tz=current_app.config["SETTINGS"]["app"]["timezone"])
+                            tz=clock.zone().key)
 
 
 def minutes_per_day(calendar: BusinessCalendar) -> int:

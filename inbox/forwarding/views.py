@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from inbox.accounts.access import STAFF, require_role, scoped_get, team_ids
 from inbox.conversations.models import Conversation
 from inbox.conversations.views import PANELS
+from inbox.core import clock
 from inbox.core.web import flash_form_errors
 from inbox.extensions import csrf, db
 from inbox.forwarding import files, operations, queries
@@ -106,7 +106,7 @@ def create(conversation_id: int):
 def _due(form: ForwardForm):
     if not form.due.data:
         return None
-    zone = ZoneInfo(current_app.config["SETTINGS"]["app"]["timezone"])
+    zone = clock.zone()
     return form.due.data.replace(tzinfo=zone) if isinstance(form.due.data, datetime) else None
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 import scheduling as sch
 from inbox.accounts.models import Membership, User
+from inbox.core import clock
 from inbox.extensions import db
 from inbox.orgs.models import Organization, Team
 from inbox.rota.models import (
@@ -72,7 +73,7 @@ def calendar_for(team: Team) -> sch.BusinessCalendar:
                                    .order_by(HoursOverride.created_at, HoursOverride.id))
     org = db.session.get(Organization, team.organization_id)
     return _calendar(tuple(text[d] for d in (*WEEKDAYS, "holiday")), org.bundesland,
-                     tuple(_override(o) for o in overrides), current_app.config["SETTINGS"]["app"]["timezone"])
+                     tuple(_override(o) for o in overrides), clock.zone().key)
 
 
 @functools.lru_cache(maxsize=256)
@@ -187,7 +188,7 @@ def rota_object(row: Rota, model: sch.ShiftModel | None = None, cells: Cells | N
     current.update(cells or {})
     items = [sch.Assignment(day, code, user_id) for (user_id, day), code in sorted(current.items(), key=_by_day)
              if code in model.by_code]
-    return sch.Rota(first, last, items, model.templates, current_app.config["SETTINGS"]["app"]["timezone"])
+    return sch.Rota(first, last, items, model.templates, clock.zone().key)
 
 
 def _by_day(item: tuple[tuple[int, dt.date], str]) -> tuple[dt.date, int]:
@@ -212,9 +213,7 @@ def live_rota(team: Team, t: dt.datetime) -> sch.Rota:
 
 
 def calendar_zone():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(current_app.config["SETTINGS"]["app"]["timezone"])
+    return clock.zone()
 
 
 def shift_ends(rota: sch.Rota, since: dt.datetime, until: dt.datetime) -> list[tuple[sch.Assignment, dt.datetime]]:

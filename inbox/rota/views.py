@@ -45,7 +45,7 @@ def _team(team_id: int) -> Team:
 
 
 def _today() -> date:
-    return clock.now().astimezone(clock.BERLIN).date()
+    return clock.today()
 
 
 @bp.get("/dienstplan")

@@ -52,7 +52,7 @@ def shift_ends(state: TeamState) -> int:
         key = f"end:{state.team.id}:{assignment.date.isoformat()}:{assignment.template}:{editor}"
         if operations.mark(state.team.organization_id, key):
             name = state.rota.templates[assignment.template].name
-            count += operations.hand_over(state, editor, f"{name} bis {end.astimezone(clock.BERLIN):%H:%M}")
+            count += operations.hand_over(state, editor, f"{name} bis {end.astimezone(clock.zone()):%H:%M}")
     return count
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from inbox.core.clock import BERLIN
+from inbox.core import clock
 
 WEEKDAYS = {"de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
             "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
@@ -27,7 +27,7 @@ def language_of(channel_settings: dict) -> str:
 
 def opening_phrase(opening: datetime, now: datetime, language: str = "de") -> str:
     """"heute ab 17:00 Uhr", "morgen ab 07:00 Uhr", "ab Montag, 07:00 Uhr" or, further ahead, with the date."""
-    local, today = opening.astimezone(BERLIN), now.astimezone(BERLIN).date()
+    local, today = opening.astimezone(clock.zone()), now.astimezone(clock.zone()).date()
     days = (local.date() - today).days
     if language == "en":
         return _opening_en(local, days)
@@ -75,4 +75,4 @@ def within(delta: timedelta) -> str:
 
 
 def local(moment: datetime) -> str:
-    return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M Uhr")
+    return clock.local_text(moment)

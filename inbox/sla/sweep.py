@@ -92,6 +92,6 @@ def _what(row: ConversationSLA) -> str:
 
 
 def _local(moment) -> str:
-    from inbox.core.clock import BERLIN
+    from inbox.core.clock import local_text
 
-    return moment.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M Uhr")
+    return local_text(moment)
