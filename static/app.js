@@ -125,7 +125,10 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     const select = $("select[data-switch]");
-    if (select) select.addEventListener("change", () => { select.form.action = select.value; select.form.submit(); });
+    if (select) {
+      select.form.querySelector("[data-switch-button]")?.setAttribute("hidden", "");
+      select.addEventListener("change", () => select.form.submit());
+    }
     $$("[data-shortcuts]").forEach((b) => b.removeAttribute("hidden"));
     armUndo();
     // Opened conversation: straight into the composer (unless a confirmation waits for an answer).

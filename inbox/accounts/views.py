@@ -126,12 +126,14 @@ def logout():
     return redirect(url_for("accounts.login"))
 
 
-@bp.post("/org/<int:org_id>")
+@bp.post("/org")
 @login_required
-def switch_org(org_id: int):
-    if org_id not in {m.organization_id for m in memberships()}:
+def switch_org():
+    """The header's switcher, a plain form (the select and "Wechseln"), so it works without JavaScript too."""
+    org_id = request.form.get("org", "")
+    if not org_id.isdigit() or int(org_id) not in {m.organization_id for m in memberships()}:
         abort(404)
-    session["org_id"] = org_id
+    session["org_id"] = int(org_id)
     return redirect(url_for("conversations.home"))
 
 

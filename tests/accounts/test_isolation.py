@@ -42,10 +42,11 @@ def test_user_in_two_organizations_switches_between_them(client, auth, create_or
     create_user(second, "editor", email="both@example.org")
     auth.login(user)
     assert "Frage an Zwei" not in client.get("/inbox").get_data(as_text=True)
-    client.post_form(f"/org/{second.id}")
+    client.post_form("/org", {"org": second.id})
     assert "Frage an Zwei" in client.get("/inbox").get_data(as_text=True)
     third = create_org(name="Fremde Stadt")
-    assert client.post_form(f"/org/{third.id}").status_code == 404
+    assert client.post_form("/org", {"org": third.id}).status_code == 404
+    assert client.post_form("/org", {"org": "zwei"}).status_code == 404
 
 
 def _flashes(response) -> str:
